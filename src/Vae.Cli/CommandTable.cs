@@ -1,0 +1,9 @@
+namespace Vae.Cli;
+
+/// <summary>Every subcommand, in the order <c>vae --help</c> lists them. Add one line per new command.</summary>
+public static class CommandTable
+{
+    public static readonly ICommand[] All =
+    [
+    ];
+}
