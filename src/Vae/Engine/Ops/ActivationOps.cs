@@ -1,0 +1,62 @@
+using Vae.Kernels;
+
+namespace Vae.Engine;
+
+/// <summary>Elementwise nonlinearities. Each backward uses the form that is cheapest and stable (from y or from x).</summary>
+public static partial class Ops
+{
+    /// <summary>y = max(x, 0). (R,C) → (R,C).</summary>
+    public static Tensor Relu(this Tape tape, Tensor x) => Unary<ReluOp>(tape, "relu", ReluBackward, x);
+
+    // dx += dy · [y > 0].
+    private static readonly BackwardFn ReluBackward = static node => AccumulateFromOutput<ReluGradOp>(node);
+
+    /// <summary>y = 1 / (1 + e^−x). (R,C) → (R,C).</summary>
+    public static Tensor Sigmoid(this Tape tape, Tensor x) => Unary<SigmoidOp>(tape, "sigmoid", SigmoidBackward, x);
+
+    // dx += dy · y(1 − y).
+    private static readonly BackwardFn SigmoidBackward = static node => AccumulateFromOutput<SigmoidGradOp>(node);
+
+    /// <summary>y = tanh(x). (R,C) → (R,C).</summary>
+    public static Tensor Tanh(this Tape tape, Tensor x) => Unary<TanhOp>(tape, "tanh", TanhBackward, x);
+
+    // dx += dy · (1 − y²).
+    private static readonly BackwardFn TanhBackward = static node => AccumulateFromOutput<TanhGradOp>(node);
+
+    /// <summary>y = e^x. (R,C) → (R,C).</summary>
+    public static Tensor Exp(this Tape tape, Tensor x) => Unary<ExpOp>(tape, "exp", ExpBackward, x);
+
+    // dx += dy · y.
+    private static readonly BackwardFn ExpBackward = static node => AccumulateFromOutput<MultiplyOp>(node);
+
+    /// <summary>y = ln x. (R,C) → (R,C).</summary>
+    public static Tensor Log(this Tape tape, Tensor x) => Unary<LogOp>(tape, "log", LogBackward, x);
+
+    // dx += dy / x.
+    private static readonly BackwardFn LogBackward = static node =>
+    {
+        if (node.A!.RequiresGrad) Elementwise.Accumulate<DivideOp>(node.Out.Grad, node.A.Data, 1f, node.A.Grad);
+    };
+
+    /// <summary>y = ln(1 + e^x), computed stably. (R,C) → (R,C).</summary>
+    public static Tensor Softplus(this Tape tape, Tensor x) => Unary<SoftplusOp>(tape, "softplus", SoftplusBackward, x);
+
+    // dx += dy · σ(x).
+    private static readonly BackwardFn SoftplusBackward = static node =>
+    {
+        if (node.A!.RequiresGrad) Elementwise.Accumulate<SoftplusGradOp>(node.Out.Grad, node.A.Data, 1f, node.A.Grad);
+    };
+
+    private static Tensor Unary<TOp>(Tape tape, string op, BackwardFn backward, Tensor x) where TOp : struct, IUnaryOp
+    {
+        var node = tape.Record(op, backward, x.Rows, x.Cols, x);
+        Elementwise.Map<TOp>(x.Data, node.Out.Data);
+        return node.Out;
+    }
+
+    /// <summary>dx += Op(dy, y) for activations whose derivative is a function of their output.</summary>
+    private static void AccumulateFromOutput<TOp>(Node node) where TOp : struct, IBinaryOp
+    {
+        if (node.A!.RequiresGrad) Elementwise.Accumulate<TOp>(node.Out.Grad, node.Out.Data, 1f, node.A.Grad);
+    }
+}

@@ -1,0 +1,66 @@
+using Vae.Kernels;
+
+namespace Vae.Engine;
+
+/// <summary>Matrix product and bias: the two halves of a dense layer.</summary>
+public static partial class Ops
+{
+    /// <summary>
+    /// C = op(A) · op(B), with op = transpose when the flag is set.
+    /// Shapes: A (M,K) or stored (K,M) when transA; B (K,N) or stored (N,K) when transB; C (M,N).
+    /// A dense layer with PyTorch's weight layout W (Out,In) is <c>MatMul(x, W, transB: true)</c>.
+    /// </summary>
+    public static Tensor MatMul(this Tape tape, Tensor a, Tensor b, bool transA = false, bool transB = false)
+    {
+        int m = transA ? a.Cols : a.Rows, k = transA ? a.Rows : a.Cols;
+        int kb = transB ? b.Cols : b.Rows, n = transB ? b.Rows : b.Cols;
+        if (k != kb)
+            throw new ArgumentException($"MatMul: inner sizes differ: {a}{(transA ? "ᵀ" : "")} · {b}{(transB ? "ᵀ" : "")}");
+        var node = tape.Record("matmul", MatMulBackward, m, n, a, b);
+        node.FlagA = transA;
+        node.FlagB = transB;
+        Gemm.Multiply(a.Data, b.Data, m, n, k, transA, transB, node.Out.Data, accumulate: false, tape.Threads);
+        return node.Out;
+    }
+
+    // With C = op(A)·op(B) and upstream dC (M,N):  d op(A) = dC · op(B)ᵀ  and  d op(B) = op(A)ᵀ · dC.
+    // Storing the gradient in A's own layout flips the product when A is stored transposed:
+    //   A plain (M,K):   dA += dC · op(B)ᵀ            A stored (K,M):  dA += op(B) · dCᵀ
+    //   B plain (K,N):   dB += op(A)ᵀ · dC            B stored (N,K):  dB += dCᵀ · op(A)
+    // Each is one call to the same GEMM with accumulate = true, so no transposed copy is ever made.
+    private static readonly BackwardFn MatMulBackward = static node =>
+    {
+        Tensor a = node.A!, b = node.B!, c = node.Out;
+        bool ta = node.FlagA, tb = node.FlagB;
+        int m = c.Rows, n = c.Cols, k = ta ? a.Rows : a.Cols;
+        int threads = node.Threads;
+        if (a.RequiresGrad)
+        {
+            if (!ta) Gemm.Multiply(c.Grad, b.Data, m, k, n, false, !tb, a.Grad, true, threads);   // (M,N)·op(B)ᵀ → (M,K)
+            else Gemm.Multiply(b.Data, c.Grad, k, m, n, tb, true, a.Grad, true, threads);        // op(B)·dCᵀ → (K,M)
+        }
+        if (b.RequiresGrad)
+        {
+            if (!tb) Gemm.Multiply(a.Data, c.Grad, k, n, m, !ta, false, b.Grad, true, threads);  // op(A)ᵀ·dC → (K,N)
+            else Gemm.Multiply(c.Grad, a.Data, n, k, m, true, ta, b.Grad, true, threads);        // dCᵀ·op(A) → (N,K)
+        }
+    };
+
+    /// <summary>y = x + b broadcast over rows. x (B,N), b (1,N) → y (B,N).</summary>
+    public static Tensor AddBias(this Tape tape, Tensor x, Tensor bias)
+    {
+        if (bias.Rows != 1 || bias.Cols != x.Cols)
+            throw new ArgumentException($"AddBias: bias must be (1,{x.Cols}), got {bias.ShapeString}");
+        var node = tape.Record("add_bias", AddBiasBackward, x.Rows, x.Cols, x, bias);
+        Elementwise.AddRowVector(x.Data, bias.Data, x.Rows, x.Cols, node.Out.Data);
+        return node.Out;
+    }
+
+    // dx += dy;  db += Σ_rows dy.
+    private static readonly BackwardFn AddBiasBackward = static node =>
+    {
+        Tensor x = node.A!, b = node.B!, y = node.Out;
+        if (x.RequiresGrad) Elementwise.Accumulate<IdentityOp>(y.Grad, 1f, x.Grad);
+        if (b.RequiresGrad) Elementwise.AccumulateColumnSums(y.Grad, y.Rows, y.Cols, b.Grad);
+    };
+}

@@ -1,0 +1,105 @@
+using Vae.Kernels;
+
+namespace Vae.Engine;
+
+/// <summary>Sums, means and log-sum-exp, over the whole tensor or per row.</summary>
+public static partial class Ops
+{
+    /// <summary>Σ of all elements. (R,C) → (1,1).</summary>
+    public static Tensor Sum(this Tape tape, Tensor x)
+    {
+        var node = tape.Record("sum", SumBackward, 1, 1, x);
+        node.Scalar = 1f;
+        node.Out.Data[0] = Elementwise.Sum<IdentityOp>(x.Data);
+        return node.Out;
+    }
+
+    /// <summary>Mean of all elements. (R,C) → (1,1).</summary>
+    public static Tensor Mean(this Tape tape, Tensor x)
+    {
+        var node = tape.Record("mean", SumBackward, 1, 1, x);
+        node.Scalar = x.Length == 0 ? 0f : 1f / x.Length;
+        node.Out.Data[0] = Elementwise.Sum<IdentityOp>(x.Data) * node.Scalar;
+        return node.Out;
+    }
+
+    // dx += s · dy for every element (s = 1 for Sum, 1/n for Mean).
+    private static readonly BackwardFn SumBackward = static node =>
+    {
+        var x = node.A!;
+        if (!x.RequiresGrad) return;
+        float g = node.Out.Grad[0] * node.Scalar;
+        var dx = x.Grad;
+        for (int i = 0; i < dx.Length; i++) dx[i] += g;
+    };
+
+    /// <summary>Σ over each row. (R,C) → (R,1).</summary>
+    public static Tensor SumRows(this Tape tape, Tensor x)
+    {
+        var node = tape.Record("sum_rows", SumRowsBackward, x.Rows, 1, x);
+        node.Scalar = 1f;
+        FillRowSums(x, node.Out.Data, 1f);
+        return node.Out;
+    }
+
+    /// <summary>Mean over each row. (R,C) → (R,1).</summary>
+    public static Tensor MeanRows(this Tape tape, Tensor x)
+    {
+        var node = tape.Record("mean_rows", SumRowsBackward, x.Rows, 1, x);
+        node.Scalar = x.Cols == 0 ? 0f : 1f / x.Cols;
+        FillRowSums(x, node.Out.Data, node.Scalar);
+        return node.Out;
+    }
+
+    // dx[r,c] += s · dy[r].
+    private static readonly BackwardFn SumRowsBackward = static node =>
+    {
+        var x = node.A!;
+        if (!x.RequiresGrad) return;
+        var dy = node.Out.Grad;
+        var dx = x.Grad;
+        for (int r = 0; r < x.Rows; r++)
+        {
+            float g = dy[r] * node.Scalar;
+            var row = dx.Slice(r * x.Cols, x.Cols);
+            for (int c = 0; c < row.Length; c++) row[c] += g;
+        }
+    };
+
+    private static void FillRowSums(Tensor x, Span<float> dest, float scale)
+    {
+        ReadOnlySpan<float> data = x.Data;
+        for (int r = 0; r < x.Rows; r++)
+            dest[r] = scale * Elementwise.Sum<IdentityOp>(data.Slice(r * x.Cols, x.Cols));
+    }
+
+    /// <summary>
+    /// log Σ_c e^x[r,c] per row, stably: m + log Σ e^(x − m) with m the row maximum. (R,C) → (R,1).
+    /// Used by the importance-weighted bound (log-mean-exp of log-weights).
+    /// </summary>
+    public static Tensor LogSumExpRows(this Tape tape, Tensor x)
+    {
+        if (x.Cols == 0) throw new ArgumentException("LogSumExpRows needs at least one column");
+        var node = tape.Record("logsumexp_rows", LogSumExpRowsBackward, x.Rows, 1, x);
+        ReadOnlySpan<float> data = x.Data;
+        var y = node.Out.Data;
+        for (int r = 0; r < x.Rows; r++)
+        {
+            var row = data.Slice(r * x.Cols, x.Cols);
+            float m = Elementwise.Max(row);
+            y[r] = float.IsInfinity(m) ? m : m + MathF.Log(Elementwise.SumExpShifted(row, m));
+        }
+        return node.Out;
+    }
+
+    // dx[r,c] += dy[r] · softmax(x[r])_c = dy[r] · e^(x[r,c] − y[r]).
+    private static readonly BackwardFn LogSumExpRowsBackward = static node =>
+    {
+        var x = node.A!;
+        if (!x.RequiresGrad) return;
+        ReadOnlySpan<float> data = x.Data, y = node.Out.Data, dy = node.Out.Grad;
+        var dx = x.Grad;
+        for (int r = 0; r < x.Rows; r++)
+            Elementwise.AccumulateExpShifted(data.Slice(r * x.Cols, x.Cols), y[r], dy[r], dx.Slice(r * x.Cols, x.Cols));
+    };
+}

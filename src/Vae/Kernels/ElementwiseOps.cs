@@ -1,0 +1,197 @@
+using System.Numerics;
+
+namespace Vae.Kernels;
+
+// Elementwise math as small operator structs, each with a scalar and a vector Invoke (the pattern of .NET's
+// TensorPrimitives). The loops in Elementwise.cs drive the vector form; ElementwiseNaive.cs drives the scalar form,
+// which is the reference the tests compare against.
+
+public interface IUnaryOp
+{
+    static abstract float Invoke(float x);
+    static abstract Vector<float> Invoke(Vector<float> x);
+}
+
+public interface IBinaryOp
+{
+    static abstract float Invoke(float x, float y);
+    static abstract Vector<float> Invoke(Vector<float> x, Vector<float> y);
+}
+
+public interface ITernaryOp
+{
+    static abstract float Invoke(float x, float y, float z);
+    static abstract Vector<float> Invoke(Vector<float> x, Vector<float> y, Vector<float> z);
+}
+
+public readonly struct IdentityOp : IUnaryOp
+{
+    public static float Invoke(float x) => x;
+    public static Vector<float> Invoke(Vector<float> x) => x;
+}
+
+public readonly struct ReluOp : IUnaryOp
+{
+    public static float Invoke(float x) => x > 0f ? x : 0f;
+    public static Vector<float> Invoke(Vector<float> x) => Vector.Max(x, Vector<float>.Zero);
+}
+
+/// <summary>σ(x) = 1 / (1 + e^−x). For x → −∞, e^−x → +∞ and the result is exactly 0, never NaN.</summary>
+public readonly struct SigmoidOp : IUnaryOp
+{
+    public static float Invoke(float x) => 1f / (1f + MathF.Exp(-x));
+    public static Vector<float> Invoke(Vector<float> x) => Vector<float>.One / (Vector<float>.One + Vector.Exp(-x));
+}
+
+/// <summary>tanh(x) = 1 − 2 / (e^{2x} + 1): saturates to ±1 without overflow to NaN.</summary>
+public readonly struct TanhOp : IUnaryOp
+{
+    public static float Invoke(float x) => MathF.Tanh(x);
+    public static Vector<float> Invoke(Vector<float> x)
+    {
+        var two = new Vector<float>(2f);
+        return Vector<float>.One - two / (Vector.Exp(two * x) + Vector<float>.One);
+    }
+}
+
+public readonly struct ExpOp : IUnaryOp
+{
+    public static float Invoke(float x) => MathF.Exp(x);
+    public static Vector<float> Invoke(Vector<float> x) => Vector.Exp(x);
+}
+
+public readonly struct LogOp : IUnaryOp
+{
+    public static float Invoke(float x) => MathF.Log(x);
+    public static Vector<float> Invoke(Vector<float> x) => Vector.Log(x);
+}
+
+/// <summary>softplus(x) = log(1 + e^x) = max(x, 0) + log(1 + e^−|x|), the stable form.</summary>
+public readonly struct SoftplusOp : IUnaryOp
+{
+    public static float Invoke(float x) => MathF.Max(x, 0f) + MathF.Log(1f + MathF.Exp(-MathF.Abs(x)));
+    public static Vector<float> Invoke(Vector<float> x) =>
+        Vector.Max(x, Vector<float>.Zero) + Vector.Log(Vector<float>.One + Vector.Exp(-Vector.Abs(x)));
+}
+
+/// <summary>x².</summary>
+public readonly struct SquareOp : IUnaryOp
+{
+    public static float Invoke(float x) => x * x;
+    public static Vector<float> Invoke(Vector<float> x) => x * x;
+}
+
+public readonly struct AddOp : IBinaryOp
+{
+    public static float Invoke(float x, float y) => x + y;
+    public static Vector<float> Invoke(Vector<float> x, Vector<float> y) => x + y;
+}
+
+public readonly struct SubtractOp : IBinaryOp
+{
+    public static float Invoke(float x, float y) => x - y;
+    public static Vector<float> Invoke(Vector<float> x, Vector<float> y) => x - y;
+}
+
+public readonly struct MultiplyOp : IBinaryOp
+{
+    public static float Invoke(float x, float y) => x * y;
+    public static Vector<float> Invoke(Vector<float> x, Vector<float> y) => x * y;
+}
+
+public readonly struct DivideOp : IBinaryOp
+{
+    public static float Invoke(float x, float y) => x / y;
+    public static Vector<float> Invoke(Vector<float> x, Vector<float> y) => x / y;
+}
+
+/// <summary>(x − y)².</summary>
+public readonly struct SquaredDifferenceOp : IBinaryOp
+{
+    public static float Invoke(float x, float y) { float d = x - y; return d * d; }
+    public static Vector<float> Invoke(Vector<float> x, Vector<float> y) { var d = x - y; return d * d; }
+}
+
+/// <summary>ReLU backward from the output: dy · [y > 0].</summary>
+public readonly struct ReluGradOp : IBinaryOp
+{
+    public static float Invoke(float dy, float y) => y > 0f ? dy : 0f;
+    public static Vector<float> Invoke(Vector<float> dy, Vector<float> y) =>
+        Vector.ConditionalSelect(Vector.GreaterThan(y, Vector<float>.Zero), dy, Vector<float>.Zero);
+}
+
+/// <summary>Sigmoid backward from the output: dy · y(1 − y).</summary>
+public readonly struct SigmoidGradOp : IBinaryOp
+{
+    public static float Invoke(float dy, float y) => dy * y * (1f - y);
+    public static Vector<float> Invoke(Vector<float> dy, Vector<float> y) => dy * y * (Vector<float>.One - y);
+}
+
+/// <summary>Tanh backward from the output: dy · (1 − y²).</summary>
+public readonly struct TanhGradOp : IBinaryOp
+{
+    public static float Invoke(float dy, float y) => dy * (1f - y * y);
+    public static Vector<float> Invoke(Vector<float> dy, Vector<float> y) => dy * (Vector<float>.One - y * y);
+}
+
+/// <summary>Softplus backward from the input: dy · σ(x).</summary>
+public readonly struct SoftplusGradOp : IBinaryOp
+{
+    public static float Invoke(float dy, float x) => dy * SigmoidOp.Invoke(x);
+    public static Vector<float> Invoke(Vector<float> dy, Vector<float> x) => dy * SigmoidOp.Invoke(x);
+}
+
+/// <summary>
+/// Binary cross-entropy with logits, per element: ℓ(l, t) = max(l, 0) − l·t + log(1 + e^−|l|).
+/// Equal to −[t log σ(l) + (1 − t) log(1 − σ(l))] but finite for any logit (no log of 0, no overflow).
+/// </summary>
+public readonly struct BceWithLogitsOp : IBinaryOp
+{
+    public static float Invoke(float l, float t) => MathF.Max(l, 0f) - l * t + MathF.Log(1f + MathF.Exp(-MathF.Abs(l)));
+    public static Vector<float> Invoke(Vector<float> l, Vector<float> t) =>
+        Vector.Max(l, Vector<float>.Zero) - l * t + Vector.Log(Vector<float>.One + Vector.Exp(-Vector.Abs(l)));
+}
+
+/// <summary>∂ℓ/∂l of binary cross-entropy with logits: σ(l) − t.</summary>
+public readonly struct BceWithLogitsGradOp : IBinaryOp
+{
+    public static float Invoke(float l, float t) => SigmoidOp.Invoke(l) - t;
+    public static Vector<float> Invoke(Vector<float> l, Vector<float> t) => SigmoidOp.Invoke(l) - t;
+}
+
+/// <summary>
+/// One term of the analytic KL(N(μ, e^lv) ‖ N(0, 1)) = −½ Σ (1 + lv − μ² − e^lv) (Kingma &amp; Welling 2014,
+/// appendix B; the lecture's regularisation term): here the per-dimension term ½(μ² + e^lv − 1 − lv).
+/// </summary>
+public readonly struct KlTermOp : IBinaryOp
+{
+    public static float Invoke(float mu, float lv) => 0.5f * (mu * mu + MathF.Exp(lv) - 1f - lv);
+    public static Vector<float> Invoke(Vector<float> mu, Vector<float> lv) =>
+        new Vector<float>(0.5f) * (mu * mu + Vector.Exp(lv) - Vector<float>.One - lv);
+}
+
+/// <summary>∂KL/∂lv per dimension: ½(e^lv − 1).</summary>
+public readonly struct KlLogVarGradOp : IUnaryOp
+{
+    public static float Invoke(float lv) => 0.5f * (MathF.Exp(lv) - 1f);
+    public static Vector<float> Invoke(Vector<float> lv) => new Vector<float>(0.5f) * (Vector.Exp(lv) - Vector<float>.One);
+}
+
+/// <summary>The reparameterization trick z = μ + σ ⊙ ε with σ = e^{½·lv} (lecture: "z = μ + σ ⊙ ε").</summary>
+public readonly struct ReparameterizeOp : ITernaryOp
+{
+    public static float Invoke(float mu, float lv, float eps) => mu + MathF.Exp(0.5f * lv) * eps;
+    public static Vector<float> Invoke(Vector<float> mu, Vector<float> lv, Vector<float> eps) =>
+        mu + Vector.Exp(new Vector<float>(0.5f) * lv) * eps;
+}
+
+/// <summary>∂z/∂lv · dz = dz · ε · ½e^{½·lv}.</summary>
+public readonly struct ReparameterizeLogVarGradOp : ITernaryOp
+{
+    public static float Invoke(float dz, float lv, float eps) => dz * eps * 0.5f * MathF.Exp(0.5f * lv);
+    public static Vector<float> Invoke(Vector<float> dz, Vector<float> lv, Vector<float> eps)
+    {
+        var half = new Vector<float>(0.5f);
+        return dz * eps * half * Vector.Exp(half * lv);
+    }
+}
