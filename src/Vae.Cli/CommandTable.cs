@@ -1,3 +1,5 @@
+using Vae.Cli.Commands;
+
 namespace Vae.Cli;
 
 /// <summary>Every subcommand, in the order <c>vae --help</c> lists them. Add one line per new command.</summary>
@@ -5,5 +7,7 @@ public static class CommandTable
 {
     public static readonly ICommand[] All =
     [
+        new FetchMnistCommand(),
+        new BenchMatmulCommand(),
     ];
 }
