@@ -1,0 +1,111 @@
+using System.Diagnostics;
+using System.Globalization;
+using Vae.Cli.Bench;
+using Vae.Kernels;
+
+namespace Vae.Cli.Commands;
+
+/// <summary>
+/// <c>vae bench matmul</c>: times <see cref="Gemm.Multiply"/> on the products of a VAE training step (and 1024³),
+/// next to OpenBLAS's cblas_sgemm when libopenblas.so.0 is installed, and prints CSV.
+/// </summary>
+public sealed class BenchMatmulCommand : ICommand
+{
+    public string Name => "bench matmul";
+    public string Summary => "time the GEMM kernel on the VAE shapes (and OpenBLAS, if installed); prints CSV";
+
+    // (m, n, k, transA, transB): the 784-400 layer's forward (x·Wᵀ), the decoder's 400→784 forward, dW = dYᵀ·X,
+    // dX = dY·W, and a square reference.
+    private static readonly (int M, int N, int K, bool TransA, bool TransB)[] Shapes =
+    [
+        (128, 400, 784, false, true),
+        (128, 784, 400, false, true),
+        (400, 784, 128, true, false),
+        (128, 784, 400, false, false),
+        (1024, 1024, 1024, false, false),
+    ];
+
+    private ArgParser Parser() => new ArgParser(Name, Summary)
+        .Option("threads", "0", "threads for both libraries; 0 = all cores", "N")
+        .Option("repeats", "5", "timed repetitions per shape; the best one is reported", "N")
+        .Option("warmup", "2", "untimed repetitions first (JIT, caches, buffers)", "N")
+        .Option("min-ms", "50", "each repetition runs the product enough times to last this long", "MS");
+
+    public int Run(IReadOnlyList<string> args)
+    {
+        var parser = Parser();
+        if (!parser.Parse(args)) { Console.Out.Write(parser.Help()); return ExitCodes.Ok; }
+        int threads = parser.GetInt("threads", 0, 1024);
+        int repeats = parser.GetInt("repeats", 1, 1000), warmup = parser.GetInt("warmup", 0, 1000);
+        double minMs = parser.GetDouble("min-ms", 0, 60_000);
+        if (threads == 0) threads = Environment.ProcessorCount;
+
+        var blas = OpenBlas.TryLoad();
+        blas?.SetThreads(threads);
+        if (blas == null) Console.Error.WriteLine("note: libopenblas.so.0 not found; the openblas_gflops column stays blank");
+
+        var rng = new Random(1234);
+        bool allMatch = true;
+        Console.Out.WriteLine("m,n,k,trans_a,trans_b,threads,gflops,openblas_gflops");
+        foreach (var (m, n, k, ta, tb) in Shapes)
+        {
+            float[] a = Random(rng, m * k), b = Random(rng, k * n), c = new float[m * n], reference = new float[m * n];
+            double flops = 2.0 * m * n * k;
+            double ours = flops / Time(() => Gemm.Multiply(a, b, m, n, k, ta, tb, c, false, threads), warmup, repeats, minMs) / 1e9;
+            string theirs = "";
+            if (blas != null)
+            {
+                theirs = (flops / Time(() => blas.Sgemm(a, b, m, n, k, ta, tb, reference, false), warmup, repeats, minMs) / 1e9)
+                    .ToString("F1", CultureInfo.InvariantCulture);
+            }
+            else if ((long)m * n * k <= 128L * 784 * 400) // the naive reference is too slow for 1024³
+            {
+                Gemm.Naive(a, b, m, n, k, ta, tb, reference, false);
+            }
+            if (blas != null || (long)m * n * k <= 128L * 784 * 400)
+            {
+                // Inputs are in [-1, 1), so |C| ≤ Σ|a||b| ≤ k: error relative to that bound, as in the unit tests.
+                double err = MaxAbsDiff(c, reference) / k;
+                if (err > 1e-5)
+                {
+                    allMatch = false;
+                    Console.Error.WriteLine($"warning: {m}x{n}x{k} result differs from the reference: max |Δ|/k = {err:E2}");
+                }
+            }
+            Console.Out.WriteLine(string.Join(',', m, n, k, ta ? 1 : 0, tb ? 1 : 0, threads,
+                ours.ToString("F1", CultureInfo.InvariantCulture), theirs));
+        }
+        return allMatch ? ExitCodes.Ok : ExitCodes.Failed;
+    }
+
+    /// <summary>Best seconds per call over <paramref name="repeats"/> repetitions of a loop lasting ≥ minMs.</summary>
+    private static double Time(Action run, int warmup, int repeats, double minMs)
+    {
+        run(); // JIT and buffers
+        var sw = Stopwatch.StartNew();
+        run();
+        int calls = Math.Max(1, (int)Math.Ceiling(minMs / Math.Max(sw.Elapsed.TotalMilliseconds, 1e-3)));
+        double best = double.MaxValue;
+        for (int r = 0; r < warmup + repeats; r++)
+        {
+            sw.Restart();
+            for (int i = 0; i < calls; i++) run();
+            if (r >= warmup) best = Math.Min(best, sw.Elapsed.TotalSeconds / calls);
+        }
+        return best;
+    }
+
+    private static float[] Random(Random rng, int length)
+    {
+        var x = new float[length];
+        for (int i = 0; i < x.Length; i++) x[i] = (float)(rng.NextDouble() * 2 - 1);
+        return x;
+    }
+
+    private static double MaxAbsDiff(float[] x, float[] y)
+    {
+        double max = 0;
+        for (int i = 0; i < x.Length; i++) max = Math.Max(max, Math.Abs((double)x[i] - y[i]));
+        return max;
+    }
+}
