@@ -92,14 +92,20 @@ public static partial class Ops
         return node.Out;
     }
 
-    // dx[r,c] += dy[r] · softmax(x[r])_c = dy[r] · e^(x[r,c] − y[r]).
+    // dx[r,c] += dy[r] · softmax(x[r])_c = dy[r] · e^(x[r,c] − m) / Σ_c e^(x[r,c] − m). Recomputing the row's max m
+    // and sum (rather than using e^(x − y)) avoids the rounding of y, which at |x| ~ 1000 is already 6e-5.
     private static readonly BackwardFn LogSumExpRowsBackward = static node =>
     {
         var x = node.A!;
         if (!x.RequiresGrad) return;
-        ReadOnlySpan<float> data = x.Data, y = node.Out.Data, dy = node.Out.Grad;
+        ReadOnlySpan<float> data = x.Data, dy = node.Out.Grad;
         var dx = x.Grad;
         for (int r = 0; r < x.Rows; r++)
-            Elementwise.AccumulateExpShifted(data.Slice(r * x.Cols, x.Cols), y[r], dy[r], dx.Slice(r * x.Cols, x.Cols));
+        {
+            var row = data.Slice(r * x.Cols, x.Cols);
+            float m = Elementwise.Max(row);
+            if (float.IsInfinity(m)) continue; // all −∞ (no gradient) or a +∞ entry (undefined)
+            Elementwise.AccumulateExpShifted(row, m, dy[r] / Elementwise.SumExpShifted(row, m), dx.Slice(r * x.Cols, x.Cols));
+        }
     };
 }

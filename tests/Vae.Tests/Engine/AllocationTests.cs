@@ -1,0 +1,43 @@
+using Vae.Engine;
+using Vae.Nn;
+
+namespace Vae.Tests.Engine;
+
+public class AllocationTests
+{
+    [Test]
+    public void SteadyStateTrainingStepAllocatesNothing()
+    {
+        // A small 2-layer regression model, big enough that its matrix products use both threads.
+        var ps = new ParameterSet();
+        var l1 = new Linear(ps, "fc1", 128, 256);
+        var l2 = new Linear(ps, "fc2", 256, 64);
+        ps.Allocate();
+        var rng = new Rng(7);
+        l1.Initialize(rng); l2.Initialize(rng);
+        var adam = new Adam(ps.Count);
+        var x = new Tensor(64, 128, name: "x");
+        var y = new Tensor(64, 64, name: "y");
+        rng.FillGaussian(x.Data); rng.FillGaussian(y.Data);
+        var tape = new Tape { Threads = 2 };
+
+        float Step()
+        {
+            tape.Reset();
+            ps.ZeroGrad();
+            var h = tape.Relu(l1.Forward(tape, x));
+            var loss = tape.Mean(tape.SquaredError(l2.Forward(tape, h), y));
+            tape.Backward(loss);
+            adam.Update(ps.Values, ps.Grads);
+            return loss.Value;
+        }
+
+        float first = Step(); Step(); Step(); // warm-up: tensors, kernels' buffers, JIT
+        long before = GC.GetAllocatedBytesForCurrentThread();
+        float last = 0;
+        for (int i = 0; i < 10; i++) last = Step();
+        long allocated = GC.GetAllocatedBytesForCurrentThread() - before;
+        Assert.That(allocated, Is.Zero, "bytes allocated by 10 steady-state steps");
+        Assert.That(last, Is.LessThan(first), "the loss should fall while we measure");
+    }
+}
