@@ -26,7 +26,8 @@ public static class Mnist
     public static string? Find(string dir, string name)
     {
         string raw = Path.Combine(dir, name);
-        if (File.Exists(raw)) return raw;
+        // A folder under the file's name is returned too, so the reader can say what is wrong with it.
+        if (File.Exists(raw) || Directory.Exists(raw)) return raw;
         string gz = raw + ".gz";
         return File.Exists(gz) ? gz : null;
     }

@@ -40,6 +40,7 @@ public static class SafeTensors
     public const string MetadataKey = "__metadata__";
     // The reference implementation refuses headers above 100 MB; so do we.
     private const long MaxHeaderBytes = 100L << 20;
+    private static readonly UTF8Encoding StrictUtf8 = new(encoderShouldEmitUTF8Identifier: false, throwOnInvalidBytes: true);
 
     /// <summary>Writes the tensors atomically (temp file in the same folder, flushed, then renamed over <paramref name="path"/>).</summary>
     public static void Write(string path, IReadOnlyList<(string Name, int[] Shape, ReadOnlyMemory<float> Data)> tensors,
@@ -141,6 +142,8 @@ public static class SafeTensors
         JsonDocument doc;
         try
         {
+            // JsonDocument checks UTF-8 only when a string is read; check it all up front instead.
+            StrictUtf8.GetCharCount(file, 8, headerLength);
             doc = JsonDocument.Parse(file.AsMemory(8, headerLength), new JsonDocumentOptions { MaxDepth = 16 });
         }
         catch (Exception e) when (e is JsonException or ArgumentException or DecoderFallbackException)
@@ -155,14 +158,22 @@ public static class SafeTensors
         {
             if (doc.RootElement.ValueKind != JsonValueKind.Object)
                 throw new InvalidInputFileException(path, $"header is a JSON {doc.RootElement.ValueKind}, expected an object");
-            foreach (var prop in doc.RootElement.EnumerateObject())
+            try
             {
-                if (!seen.Add(prop.Name))
-                    throw new InvalidInputFileException(path, $"header names '{prop.Name}' twice");
-                if (prop.Name == MetadataKey)
-                    ReadMetadata(prop.Value, metadata, path);
-                else
-                    entries.Add(ReadEntry(prop.Name, prop.Value, dataLength, path));
+                foreach (var prop in doc.RootElement.EnumerateObject())
+                {
+                    if (!seen.Add(prop.Name))
+                        throw new InvalidInputFileException(path, $"header names '{prop.Name}' twice");
+                    if (prop.Name == MetadataKey)
+                        ReadMetadata(prop.Value, metadata, path);
+                    else
+                        entries.Add(ReadEntry(prop.Name, prop.Value, dataLength, path));
+                }
+            }
+            catch (InvalidOperationException e)
+            {
+                // An escaped string that is not valid UTF-16 (a lone surrogate such as "\ud800").
+                throw new InvalidInputFileException(path, $"header holds an invalid string: {e.Message}", e);
             }
         }
 

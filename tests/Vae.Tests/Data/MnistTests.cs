@@ -1,0 +1,106 @@
+using Vae.Data;
+
+namespace Vae.Tests.Data;
+
+public class MnistTests
+{
+    private static string SliceDir => Path.Combine(TestContext.CurrentContext.TestDirectory, "TestData", "mnist-slice");
+
+    [Test]
+    public void Slice_loads_with_counts_and_known_labels()
+    {
+        Assert.That(Mnist.FilesPresent(SliceDir), Is.True);
+        var (train, test) = Mnist.Load(SliceDir);
+        Assert.That(train.Count, Is.EqualTo(300));
+        Assert.That(test.Count, Is.EqualTo(200));
+        Assert.That(train.Images, Has.Length.EqualTo(300 * 784));
+        Assert.That(test.Images, Has.Length.EqualTo(200 * 784));
+        Assert.That(train.Labels[..10], Is.EqualTo(new byte[] { 5, 0, 4, 1, 9, 2, 1, 3, 1, 4 }));
+        Assert.That(test.Labels[..10], Is.EqualTo(new byte[] { 7, 2, 1, 0, 4, 1, 4, 9, 5, 9 }));
+        Assert.That(train.Labels.Max(), Is.LessThanOrEqualTo(9));
+        // MNIST digits are white strokes on black: both ends of the range occur.
+        Assert.That(train.Images.Min(), Is.EqualTo(0));
+        Assert.That(train.Images.Max(), Is.EqualTo(255));
+        // The corners of a centred digit are background.
+        Assert.That(train.Image(0)[0], Is.EqualTo(0));
+        Assert.That(train.Image(0)[783], Is.EqualTo(0));
+    }
+
+    [Test]
+    public void FillBatch_gives_bytes_over_255_in_index_order()
+    {
+        var (train, _) = Mnist.Load(SliceDir);
+        int[] indices = [7, 0, 299];
+        var dest = new float[indices.Length * MnistSet.Pixels];
+        train.FillBatch(indices, dest);
+        for (int b = 0; b < indices.Length; b++)
+            for (int i = 0; i < MnistSet.Pixels; i++)
+                Assert.That(dest[b * 784 + i], Is.EqualTo(train.Images[indices[b] * 784 + i] / 255f));
+        Assert.That(dest.Min(), Is.GreaterThanOrEqualTo(0f));
+        Assert.That(dest.Max(), Is.LessThanOrEqualTo(1f));
+    }
+
+    [Test]
+    public void FillBatch_does_not_allocate()
+    {
+        var (train, _) = Mnist.Load(SliceDir);
+        int[] indices = [1, 2, 3, 4];
+        var dest = new float[indices.Length * MnistSet.Pixels];
+        train.FillBatch(indices, dest); // warm up
+        long before = GC.GetAllocatedBytesForCurrentThread();
+        for (int k = 0; k < 10; k++) train.FillBatch(indices, dest);
+        Assert.That(GC.GetAllocatedBytesForCurrentThread() - before, Is.Zero);
+    }
+
+    [Test]
+    public void FillBatch_rejects_bad_index_and_size()
+    {
+        var (train, _) = Mnist.Load(SliceDir);
+        Assert.Throws<ArgumentOutOfRangeException>(() => train.FillBatch([300], new float[784]));
+        Assert.Throws<ArgumentOutOfRangeException>(() => train.FillBatch([-1], new float[784]));
+        Assert.Throws<ArgumentException>(() => train.FillBatch([0], new float[783]));
+    }
+
+    [Test]
+    public void Raw_files_load_like_gzipped_ones()
+    {
+        using var tmp = new TempDir();
+        foreach (string name in Mnist.FileNames)
+        {
+            var a = Idx.Read(Path.Combine(SliceDir, name + ".gz"));
+            File.WriteAllBytes(tmp.File(name), Idx.Encode(a.Dims, a.Data));
+        }
+        var (train, test) = Mnist.Load(tmp.Path);
+        var (train2, test2) = Mnist.Load(SliceDir);
+        Assert.That(train.Images, Is.EqualTo(train2.Images));
+        Assert.That(test.Labels, Is.EqualTo(test2.Labels));
+    }
+
+    [Test]
+    public void Missing_folder_or_file_says_how_to_get_the_data()
+    {
+        using var tmp = new TempDir();
+        var e = Assert.Throws<DirectoryNotFoundException>(() => Mnist.Load(tmp.File("nope")));
+        Assert.That(e!.Message, Does.Contain("fetch-mnist"));
+        Assert.That(Mnist.FilesPresent(tmp.Path), Is.False);
+        var f = Assert.Throws<FileNotFoundException>(() => Mnist.Load(tmp.Path));
+        Assert.That(f!.Message, Does.Contain(Mnist.TrainImages).And.Contain("fetch-mnist"));
+    }
+
+    [Test]
+    public void Default_data_dir_honours_VAE_DATA()
+    {
+        string? old = Environment.GetEnvironmentVariable("VAE_DATA");
+        try
+        {
+            Environment.SetEnvironmentVariable("VAE_DATA", "/somewhere/else");
+            Assert.That(Mnist.DefaultDataDir(), Is.EqualTo("/somewhere/else"));
+            Environment.SetEnvironmentVariable("VAE_DATA", null);
+            Assert.That(Mnist.DefaultDataDir(), Is.EqualTo(Path.Combine(Directory.GetCurrentDirectory(), "data", "mnist")));
+        }
+        finally
+        {
+            Environment.SetEnvironmentVariable("VAE_DATA", old);
+        }
+    }
+}
