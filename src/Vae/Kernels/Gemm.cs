@@ -2,6 +2,7 @@ using System.Numerics;
 using System.Runtime.CompilerServices;
 using System.Runtime.InteropServices;
 using System.Runtime.Intrinsics;
+using System.Runtime.Intrinsics.X86;
 
 namespace Vae.Kernels;
 
@@ -239,11 +240,50 @@ public static unsafe class Gemm
     private static void TransposePanel(float* src, int ld, float* dst, int kc, int count, int width)
     {
         if (count < width) new Span<float>(dst, kc * width).Clear();
-        for (int x = 0; x < count; x++)
+        int x = 0;
+        // Packing B of x·Wᵀ is a transpose of the whole weight matrix; done one element at a time it costs a third
+        // of the product at the VAE's batch of 128, so move 8×8 blocks through registers instead.
+        if (Avx.IsSupported)
+        {
+            for (; x <= count - 8; x += 8)
+            {
+                float* s = src + (long)x * ld, d = dst + x;
+                int p = 0;
+                for (; p <= kc - 8; p += 8) Transpose8x8(s + p, ld, d + p * width, width);
+                for (; p < kc; p++)
+                    for (int r = 0; r < 8; r++) d[p * width + r] = s[(long)r * ld + p];
+            }
+        }
+        for (; x < count; x++)
         {
             float* s = src + (long)x * ld, d = dst + x;
             for (int p = 0; p < kc; p++) d[p * width] = s[p];
         }
+    }
+
+    /// <summary>Writes the transpose of the 8×8 block at src (row stride ld) to dst (row stride ldd).</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static void Transpose8x8(float* src, int ld, float* dst, int ldd)
+    {
+        // The classic three rounds: interleave pairs of rows, then pairs of pairs, then swap 128-bit halves.
+        Vector256<float> r0 = Avx.LoadVector256(src), r1 = Avx.LoadVector256(src + ld),
+            r2 = Avx.LoadVector256(src + 2 * ld), r3 = Avx.LoadVector256(src + 3 * ld),
+            r4 = Avx.LoadVector256(src + 4 * ld), r5 = Avx.LoadVector256(src + 5 * ld),
+            r6 = Avx.LoadVector256(src + 6 * ld), r7 = Avx.LoadVector256(src + 7 * ld);
+        Vector256<float> t0 = Avx.UnpackLow(r0, r1), t1 = Avx.UnpackHigh(r0, r1), t2 = Avx.UnpackLow(r2, r3),
+            t3 = Avx.UnpackHigh(r2, r3), t4 = Avx.UnpackLow(r4, r5), t5 = Avx.UnpackHigh(r4, r5),
+            t6 = Avx.UnpackLow(r6, r7), t7 = Avx.UnpackHigh(r6, r7);
+        Vector256<float> s0 = Avx.Shuffle(t0, t2, 0x44), s1 = Avx.Shuffle(t0, t2, 0xEE), s2 = Avx.Shuffle(t1, t3, 0x44),
+            s3 = Avx.Shuffle(t1, t3, 0xEE), s4 = Avx.Shuffle(t4, t6, 0x44), s5 = Avx.Shuffle(t4, t6, 0xEE),
+            s6 = Avx.Shuffle(t5, t7, 0x44), s7 = Avx.Shuffle(t5, t7, 0xEE);
+        Avx.Store(dst, Avx.Permute2x128(s0, s4, 0x20));
+        Avx.Store(dst + ldd, Avx.Permute2x128(s1, s5, 0x20));
+        Avx.Store(dst + 2 * ldd, Avx.Permute2x128(s2, s6, 0x20));
+        Avx.Store(dst + 3 * ldd, Avx.Permute2x128(s3, s7, 0x20));
+        Avx.Store(dst + 4 * ldd, Avx.Permute2x128(s0, s4, 0x31));
+        Avx.Store(dst + 5 * ldd, Avx.Permute2x128(s1, s5, 0x31));
+        Avx.Store(dst + 6 * ldd, Avx.Permute2x128(s2, s6, 0x31));
+        Avx.Store(dst + 7 * ldd, Avx.Permute2x128(s3, s7, 0x31));
     }
 
     /// <summary>

@@ -1,0 +1,174 @@
+using System.Runtime.Intrinsics;
+using NUnit.Framework;
+using Vae.Kernels;
+
+namespace Vae.Tests.Kernels;
+
+/// <summary>
+/// Every SIMD GEMM path against the naive triple loop, over sizes that straddle the vector width (8 or 16), the
+/// micro-tile (8×32 and 4×2V) and the cache blocks (KC = MC = 192, NC = 1536), all four transpose combinations,
+/// with and without accumulate.
+/// </summary>
+[TestFixture]
+public class GemmTests
+{
+    private delegate void GemmPath(ReadOnlySpan<float> a, ReadOnlySpan<float> b, int m, int n, int k, bool transA,
+        bool transB, Span<float> c, bool accumulate);
+
+    private static List<(string Name, GemmPath Run)> Paths()
+    {
+        var paths = new List<(string, GemmPath)>
+        {
+            ("Multiply t1", (a, b, m, n, k, ta, tb, c, acc) => Gemm.Multiply(a, b, m, n, k, ta, tb, c, acc, threads: 1)),
+            ("Multiply t2", (a, b, m, n, k, ta, tb, c, acc) => Gemm.Multiply(a, b, m, n, k, ta, tb, c, acc, threads: 2)),
+            ("Portable t1", (a, b, m, n, k, ta, tb, c, acc) => Gemm.MultiplyPortable(a, b, m, n, k, ta, tb, c, acc, threads: 1)),
+            ("Portable t2", (a, b, m, n, k, ta, tb, c, acc) => Gemm.MultiplyPortable(a, b, m, n, k, ta, tb, c, acc, threads: 2)),
+        };
+        if (Vector512.IsHardwareAccelerated)
+        {
+            paths.Add(("Vector512 t1", (a, b, m, n, k, ta, tb, c, acc) => Gemm.MultiplyVector512(a, b, m, n, k, ta, tb, c, acc, threads: 1)));
+            paths.Add(("Vector512 t3", (a, b, m, n, k, ta, tb, c, acc) => Gemm.MultiplyVector512(a, b, m, n, k, ta, tb, c, acc, threads: 3)));
+        }
+        return paths;
+    }
+
+    private static float[] RandomArray(Random rng, int length)
+    {
+        var x = new float[length];
+        for (int i = 0; i < length; i++) x[i] = (float)(rng.NextDouble() * 2 - 1);
+        return x;
+    }
+
+    /// <summary>Runs every path on one (m, n, k) for all transposes and both accumulate modes; returns the failures.</summary>
+    private static void CheckAll(Random rng, int m, int n, int k, List<string> failures)
+    {
+        float[] a = RandomArray(rng, m * k), b = RandomArray(rng, k * n), c0 = RandomArray(rng, m * n);
+        float[] absA = Array.ConvertAll(a, Math.Abs), absB = Array.ConvertAll(b, Math.Abs);
+        float[] expected = new float[m * n], bound = new float[m * n], actual = new float[m * n];
+        foreach (bool ta in new[] { false, true })
+        foreach (bool tb in new[] { false, true })
+        {
+            // The storage of A and B is the same random data whatever the transpose; only its meaning changes.
+            Gemm.Naive(absA, absB, m, n, k, ta, tb, bound, accumulate: false);
+            foreach (bool acc in new[] { false, true })
+            {
+                c0.CopyTo(expected, 0);
+                Gemm.Naive(a, b, m, n, k, ta, tb, expected, acc);
+                foreach (var (name, run) in Paths())
+                {
+                    c0.CopyTo(actual, 0);
+                    run(a, b, m, n, k, ta, tb, actual, acc);
+                    for (int i = 0; i < m * n; i++)
+                    {
+                        // Both sums are within γ_k·(Σ|a||b| + |c0|) of the exact value (γ_k ≈ k·2⁻²⁴, the classic
+                        // dot-product bound), so they are within twice that of each other. A wrong index gives O(1).
+                        double tol = 2 * (k + 1) * Math.Pow(2, -24) * (bound[i] + (acc ? Math.Abs(c0[i]) : 0)) + 1e-30;
+                        if (!(Math.Abs(actual[i] - expected[i]) <= tol))
+                        {
+                            failures.Add($"{name} m={m} n={n} k={k} transA={ta} transB={tb} accumulate={acc}: " +
+                                $"C[{i / n},{i % n}] = {actual[i]}, naive {expected[i]}, tolerance {tol:E1}");
+                            break;
+                        }
+                    }
+                }
+            }
+        }
+    }
+
+    // Each dimension swept over 0..70 while the other two sit at values around the vector and tile widths.
+    private static readonly (int, int)[] Fixed = [(1, 33), (7, 65), (17, 16), (65, 9)];
+
+    [TestCase(0), TestCase(1), TestCase(2)]
+    public void SweepOneDimensionMatchesNaive(int dimension)
+    {
+        var rng = new Random(100 + dimension);
+        var failures = new List<string>();
+        foreach (var (x, y) in Fixed)
+            for (int s = 0; s <= 70; s++)
+            {
+                var (m, n, k) = dimension switch { 0 => (s, x, y), 1 => (x, s, y), _ => (x, y, s) };
+                CheckAll(rng, m, n, k, failures);
+            }
+        Assert.That(failures, Is.Empty, string.Join("\n", failures.Take(10)));
+    }
+
+    [Test]
+    public void RandomTriplesMatchNaive()
+    {
+        var rng = new Random(7);
+        var failures = new List<string>();
+        for (int t = 0; t < 60; t++)
+            CheckAll(rng, rng.Next(71), rng.Next(71), rng.Next(71), failures);
+        Assert.That(failures, Is.Empty, string.Join("\n", failures.Take(10)));
+    }
+
+    // Larger shapes that cross the KC/MC/NC cache blocks, uneven splits between threads, and the VAE's own shapes.
+    [TestCase(193, 97, 385), TestCase(385, 33, 200), TestCase(9, 1601, 20), TestCase(128, 400, 784), TestCase(400, 784, 128)]
+    public void BlockedShapesMatchNaive(int m, int n, int k)
+    {
+        var failures = new List<string>();
+        CheckAll(new Random(m * 31 + n * 7 + k), m, n, k, failures);
+        Assert.That(failures, Is.Empty, string.Join("\n", failures.Take(10)));
+    }
+
+    [Test]
+    public void ResultsAreBitIdenticalRunToRunAndAcrossThreadCounts()
+    {
+        const int m = 128, n = 400, k = 784;
+        var rng = new Random(3);
+        float[] a = RandomArray(rng, m * k), b = RandomArray(rng, n * k);
+        float[] first = new float[m * n], second = new float[m * n], single = new float[m * n];
+        Gemm.Multiply(a, b, m, n, k, false, true, first, false, threads: 2);
+        Gemm.Multiply(a, b, m, n, k, false, true, second, false, threads: 2);
+        Gemm.Multiply(a, b, m, n, k, false, true, single, false, threads: 1);
+        Assert.That(second, Is.EqualTo(first).AsCollection, "threads=2 twice");
+        Assert.That(single, Is.EqualTo(first).AsCollection, "threads=1 vs threads=2");
+    }
+
+    [Test]
+    public void SteadyStateCallsAllocateNothing()
+    {
+        const int m = 128, n = 784, k = 400;
+        var rng = new Random(4);
+        float[] a = RandomArray(rng, m * k), b = RandomArray(rng, n * k), c = new float[m * n], dW = new float[k * n];
+        for (int i = 0; i < 3; i++) // JIT, packing buffers, worker threads
+        {
+            Gemm.Multiply(a, b, m, n, k, false, true, c, false, threads: 2);
+            Gemm.Multiply(a, c, k, n, m, true, false, dW, true, threads: 2);
+        }
+        long before = GC.GetAllocatedBytesForCurrentThread();
+        for (int i = 0; i < 10; i++)
+        {
+            Gemm.Multiply(a, b, m, n, k, false, true, c, false, threads: 2);
+            Gemm.Multiply(a, c, k, n, m, true, false, dW, true, threads: 2); // a backward-style product
+        }
+        Assert.That(GC.GetAllocatedBytesForCurrentThread() - before, Is.Zero);
+    }
+
+    [Test]
+    public void KZeroClearsOrKeepsC()
+    {
+        float[] c = [1, 2, 3, 4];
+        Gemm.Multiply([], [], 2, 2, 0, false, false, c, accumulate: true);
+        Assert.That(c, Is.EqualTo(new float[] { 1, 2, 3, 4 }).AsCollection);
+        Gemm.Multiply([], [], 2, 2, 0, false, false, c, accumulate: false);
+        Assert.That(c, Is.EqualTo(new float[4]).AsCollection);
+    }
+
+    [Test]
+    public void BadArgumentsThrow()
+    {
+        float[] a = new float[6], b = new float[6], c = new float[4];
+        Assert.Multiple(() =>
+        {
+            Assert.That(() => Gemm.Multiply(a, b, -1, 2, 3, false, false, c, false), Throws.InstanceOf<ArgumentException>());
+            Assert.That(() => Gemm.Multiply(a, b, 2, 2, -3, false, false, c, false), Throws.InstanceOf<ArgumentException>());
+            Assert.That(() => Gemm.Multiply(a, b, 2, 2, 3, false, false, c, false, threads: -1), Throws.InstanceOf<ArgumentException>());
+            Assert.That(() => Gemm.Multiply(a.AsSpan(1), b, 2, 2, 3, false, false, c, false), Throws.InstanceOf<ArgumentException>());
+            Assert.That(() => Gemm.Multiply(a, b.AsSpan(1), 2, 2, 3, false, false, c, false), Throws.InstanceOf<ArgumentException>());
+            Assert.That(() => Gemm.Multiply(a, b, 2, 2, 3, false, false, c.AsSpan(1), false), Throws.InstanceOf<ArgumentException>());
+            Assert.That(() => Gemm.Naive(a, b, 2, 2, 4, false, false, c, false), Throws.InstanceOf<ArgumentException>());
+            Assert.That(() => Gemm.MultiplyPortable(a, b, 3, 2, 3, false, false, c, false), Throws.InstanceOf<ArgumentException>());
+        });
+    }
+}
