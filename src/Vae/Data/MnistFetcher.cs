@@ -101,7 +101,7 @@ public static class MnistFetcher
         foreach (string f in failures) sb.Append("\n  - ").Append(f);
         sb.Append("\nTo place the files by hand, put these four files (raw, or gzipped with a .gz suffix) in ")
           .Append(Path.GetFullPath(dir)).Append(" (or in the folder named by VAE_DATA):");
-        foreach (string n in Mnist.FileNames) sb.Append("\n    ").Append(n).Append("  sha256 ").Append(Sha256[n]);
+        foreach (string n in Mnist.FileNames) sb.Append("\n    ").Append(n).Append("  sha256 of the raw file ").Append(Sha256[n]);
         return sb.ToString();
     }
 

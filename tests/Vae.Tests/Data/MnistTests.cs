@@ -87,6 +87,27 @@ public class MnistTests
         Assert.That(f!.Message, Does.Contain(Mnist.TrainImages).And.Contain("fetch-mnist"));
     }
 
+    /// <summary>The full data set, when 'vae fetch-mnist' has put it in the repository's data/mnist (or VAE_DATA).</summary>
+    [Test]
+    public void Full_mnist_loads_when_fetched()
+    {
+        string? dir = Environment.GetEnvironmentVariable("VAE_DATA");
+        for (var d = new DirectoryInfo(TestContext.CurrentContext.TestDirectory); dir == null && d != null; d = d.Parent)
+            if (File.Exists(Path.Combine(d.FullName, "Vae.sln"))) dir = Path.Combine(d.FullName, "data", "mnist");
+        if (dir == null || !Mnist.FilesPresent(dir)) Assert.Ignore("MNIST not fetched (run 'vae fetch-mnist')");
+
+        var (train, test) = Mnist.Load(dir!);
+        Assert.That(train.Count, Is.EqualTo(60_000));
+        Assert.That(test.Count, Is.EqualTo(10_000));
+        Assert.That(train.Labels[..10], Is.EqualTo(new byte[] { 5, 0, 4, 1, 9, 2, 1, 3, 1, 4 }));
+        // The committed slice is the head of the real files.
+        var (slice, _) = Mnist.Load(SliceDir);
+        Assert.That(train.Images.AsSpan(0, slice.Images.Length).SequenceEqual(slice.Images), Is.True);
+        var perClass = new int[10];
+        foreach (byte l in train.Labels) perClass[l]++;
+        Assert.That(perClass, Has.All.InRange(5_000, 7_000));
+    }
+
     [Test]
     public void Default_data_dir_honours_VAE_DATA()
     {
