@@ -7,6 +7,7 @@ public static class CommandTable
 {
     public static readonly ICommand[] All =
     [
+        new TrainCommand(),
         new FetchMnistCommand(),
         new BenchMatmulCommand(),
     ];

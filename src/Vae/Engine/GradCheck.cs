@@ -121,6 +121,11 @@ public static class GradCheck
         { var x = Rand(r, c, -4f, 4f); Run("sigmoid", t => t.Sigmoid(x), x); }
         { var x = Rand(r, c); Run("tanh", t => t.Tanh(x), x); }
         { var x = Rand(r, c, -4f, 4f); Run("softplus", t => t.Softplus(x), x); }
+        {
+            var x = Rand(r, c);
+            foreach (ref float v in x.Data) if (MathF.Abs(MathF.Abs(v) - 1f) < 0.05f) v = 0f; // keep x ± h off the bounds
+            Run("clamp", t => t.Clamp(x, -1f, 1f), x);
+        }
         { var x = Rand(r, c); Run("sum", t => t.Sum(x), x); }
         { var x = Rand(r, c); Run("mean", t => t.Mean(x), x); }
         { var x = Rand(r, c); Run("sum_rows", t => t.SumRows(x), x); }

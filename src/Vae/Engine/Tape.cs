@@ -16,6 +16,8 @@ public sealed class Node
     public Tensor? C { get; internal set; }
     /// <summary>An op's scalar constant (e.g. the factor of Scale).</summary>
     public float Scalar { get; internal set; }
+    /// <summary>A second constant (e.g. Clamp's upper bound).</summary>
+    public float Bound { get; internal set; }
     /// <summary>An op's two switches (e.g. MatMul's transA/transB).</summary>
     public bool FlagA { get; internal set; }
     public bool FlagB { get; internal set; }

@@ -30,6 +30,9 @@ public sealed class Tensor
 
     public Span<float> Data => new(_data, _offset, Rows * Cols);
 
+    /// <summary>The values as Memory (for writers that outlive a stack frame, e.g. checkpoint files).</summary>
+    public Memory<float> Memory => new(_data, _offset, Rows * Cols);
+
     public Span<float> Grad => _grad is null
         ? throw new InvalidOperationException($"tensor '{Name}' does not require a gradient")
         : new Span<float>(_grad, _gradOffset, Rows * Cols);

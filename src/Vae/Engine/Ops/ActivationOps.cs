@@ -47,6 +47,30 @@ public static partial class Ops
         if (node.A!.RequiresGrad) Elementwise.Accumulate<SoftplusGradOp>(node.Out.Grad, node.A.Data, 1f, node.A.Grad);
     };
 
+    /// <summary>y = min(max(x, lo), hi). (R,C) → (R,C).</summary>
+    public static Tensor Clamp(this Tape tape, Tensor x, float lo, float hi)
+    {
+        if (!(lo <= hi)) throw new ArgumentException($"Clamp: lo ({lo}) must not exceed hi ({hi})");
+        var node = tape.Record("clamp", ClampBackward, x.Rows, x.Cols, x);
+        node.Scalar = lo;
+        node.Bound = hi;
+        ReadOnlySpan<float> src = x.Data;
+        var y = node.Out.Data;
+        for (int i = 0; i < y.Length; i++) y[i] = Math.Clamp(src[i], lo, hi);
+        return node.Out;
+    }
+
+    // dx += dy where lo < x < hi (the clamp passes x through), 0 where it holds x at a bound.
+    private static readonly BackwardFn ClampBackward = static node =>
+    {
+        var x = node.A!;
+        if (!x.RequiresGrad) return;
+        ReadOnlySpan<float> src = x.Data, dy = node.Out.Grad;
+        var dx = x.Grad;
+        for (int i = 0; i < dx.Length; i++)
+            if (src[i] > node.Scalar && src[i] < node.Bound) dx[i] += dy[i];
+    };
+
     private static Tensor Unary<TOp>(Tape tape, string op, BackwardFn backward, Tensor x) where TOp : struct, IUnaryOp
     {
         var node = tape.Record(op, backward, x.Rows, x.Cols, x);

@@ -1,0 +1,173 @@
+using System.Diagnostics;
+using System.Globalization;
+using Vae.Cli.Training;
+using Vae.Data;
+using Vae.Model;
+using Vae.Training;
+
+namespace Vae.Cli.Commands;
+
+/// <summary><c>vae train</c>: gets MNIST, trains the VAE, and writes metrics, pictures and checkpoints each epoch.</summary>
+public sealed class TrainCommand : ICommand
+{
+    public string Name => "train";
+    public string Summary => "train a VAE (or autoencoder) on MNIST; metrics, pictures and checkpoints go to --out";
+
+    private static readonly string[] RunOptions = ["batch-size", "lr", "seed", "beta", "clip-grad", "model", "hidden", "latent", "activation", "likelihood"];
+
+    public int Run(IReadOnlyList<string> args)
+    {
+        var p = new ArgParser(Name, Summary + ".")
+            .Data()
+            .Option("out", "results", "output folder", "DIR")
+            .Option("epochs", "10", "train until this many epochs are done (with --resume: the new total)", "N")
+            .Option("batch-size", "128", "images per step", "B")
+            .Option("lr", "1e-3", "Adam learning rate", "LR")
+            .Option("seed", "1", "seed for initialisation, shuffling and ε", "S")
+            .Threads()
+            .ModelOptions()
+            .Option("beta", "1", "weight β of the KL term (β > 1: β-VAE)", "B")
+            .Option("clip-grad", "0", "clip the global gradient norm to this value (0 = off)", "NORM")
+            .Flag("resume", "continue the run saved in --out (its resume.safetensors) up to --epochs");
+        if (!p.Parse(args)) { Console.Out.Write(p.Help()); return ExitCodes.Ok; }
+
+        var run = new RunFolder(p.GetRequiredString("out"));
+        int epochs = p.GetInt("epochs", 1, 1_000_000);
+        int threads = p.GetThreads();
+        bool resume = p.GetFlag("resume");
+        VaeModel model;
+        TrainOptions options;
+        TrainingState? state = null;
+        Nn.Adam? adam = null;
+        if (resume)
+        {
+            var given = RunOptions.Where(p.Has).ToArray();
+            if (given.Length > 0)
+                throw new UsageException($"--resume continues the saved run as it was; drop --{string.Join(", --", given)}");
+            if (!File.Exists(run.Resume)) throw new UsageException($"nothing to resume: {run.Resume} does not exist");
+            var loaded = Checkpoint.Load(run.Resume);
+            if (loaded.State == null || loaded.Optimizer == null)
+                throw new InvalidInputFileException(run.Resume, "holds no optimizer state or training position");
+            model = loaded.Model;
+            state = loaded.State;
+            adam = loaded.Optimizer;
+            options = OptionsFromMetadata(run.Resume, loaded.Metadata) with { Epochs = epochs, Threads = threads };
+            if (state.Epoch >= epochs)
+            {
+                Console.Out.WriteLine($"{run.Path} already has {state.Epoch} epochs; nothing to do (raise --epochs to train more)");
+                return ExitCodes.Ok;
+            }
+        }
+        else
+        {
+            var config = p.GetModelConfig();
+            options = new TrainOptions
+            {
+                Epochs = epochs,
+                BatchSize = p.GetInt("batch-size", 1, 1_000_000),
+                LearningRate = (float)p.GetDouble("lr", 0, 10, minExclusive: true),
+                Seed = (ulong)p.GetInt("seed", 0),
+                Threads = threads,
+                Beta = (float)p.GetDouble("beta", 0, 1e6),
+                ClipGradNorm = (float)p.GetDouble("clip-grad", 0, 1e9),
+            };
+            model = new VaeModel(config);
+        }
+        CommonOptions.EnsureWritableFolder(run.Path);
+        var (train, test) = CommonOptions.LoadMnist(p.GetRequiredString("data"));
+        return Train(run, model, options, train, test, state, adam);
+    }
+
+    /// <summary>The training loop of the command: epochs, then metrics, pictures and checkpoints after each.</summary>
+    public static int Train(RunFolder run, VaeModel model, TrainOptions options, MnistSet train, MnistSet test,
+        TrainingState? resumeState = null, Nn.Adam? optimizer = null)
+    {
+        var trainer = new Trainer(model, options, train.Count, resumeState, optimizer) { KlWeight = _ => options.Beta };
+        if (resumeState == null) run.StartMetrics(); else run.TrimMetrics(resumeState.Epoch);
+        var runMetadata = Metadata(options);
+        int[] shown = [0, 1, 2, 3, 4, 5, 6, 7];
+        shown = shown.Where(i => i < test.Count).ToArray();
+
+        Console.Out.WriteLine($"model {model.Config}, {model.Parameters.Count:N0} parameters; " +
+            $"{train.Count:N0} training and {test.Count:N0} test images; batch {options.BatchSize}, lr {options.LearningRate}, " +
+            $"β {options.Beta}, seed {options.Seed}, {(options.Threads == 0 ? Environment.ProcessorCount : options.Threads)} threads");
+        if (resumeState != null)
+            Console.Out.WriteLine($"resuming {run.Path} after epoch {resumeState.Epoch}" +
+                (resumeState.BatchInEpoch > 0 ? $", batch {resumeState.BatchInEpoch}" : ""));
+
+        using var stop = new StopSignal();
+        var progress = new ProgressLine();
+        while (trainer.State.Epoch < options.Epochs)
+        {
+            EpochResult result;
+            try
+            {
+                result = trainer.RunEpoch(train, () => stop.Requested, progress.Report);
+            }
+            catch (NonFiniteLossException e)
+            {
+                progress.Finish();
+                Console.Error.WriteLine($"vae train: {e.Message}; stopped. The last good checkpoint is {run.Model} " +
+                    "(try a smaller --lr or --clip-grad)");
+                return ExitCodes.NonFinite;
+            }
+            progress.Finish();
+            if (!result.Completed)
+            {
+                Checkpoint.Save(run.Resume, model, runMetadata, trainer.Optimizer, trainer.Capture());
+                var s = trainer.State;
+                Console.Out.WriteLine($"interrupted in epoch {s.Epoch + 1} after batch {s.BatchInEpoch}; saved {run.Resume} " +
+                    $"and {run.Metrics} ({s.Epoch} finished epochs).");
+                Console.Out.WriteLine($"continue with: vae train --out {run.Path} --resume --epochs {options.Epochs}");
+                return ExitCodes.Interrupted;
+            }
+
+            var afterTraining = Stopwatch.StartNew();
+            var eval = Trainer.Evaluate(model, test, options.EvalBatchSize, options.Threads, options.Seed);
+            int epoch = result.Epoch;
+            run.WritePicture(run.Reconstruction(epoch), Pictures.Reconstructions(model, test, shown));
+            run.WritePicture(run.Sample(epoch), Pictures.Samples(model, 64, options.Seed));
+            // seconds = the epoch's training time plus its evaluation and pictures (checkpoint writing excluded).
+            run.AppendMetrics(result, eval, result.Seconds + afterTraining.Elapsed.TotalSeconds);
+            var epochMetadata = new Dictionary<string, string>(runMetadata)
+            {
+                ["epoch"] = epoch.ToString(CultureInfo.InvariantCulture),
+                ["test_loss"] = RunFolder.F(eval.Loss),
+            };
+            Checkpoint.Save(run.Model, model, epochMetadata);
+            Checkpoint.Save(run.Resume, model, epochMetadata, trainer.Optimizer, trainer.Capture());
+
+            Console.Out.WriteLine(string.Create(CultureInfo.InvariantCulture,
+                $"epoch {epoch,3}  train {result.Train.MeanLoss:F2} (recon {result.Train.MeanReconstruction:F2} + kl {result.Train.MeanKl:F2})" +
+                $"  test {eval.Loss:F2} (recon {eval.Reconstruction:F2} + kl {eval.Kl:F2})  {result.ImagesPerSecond:N0} img/s"));
+        }
+        Console.Out.WriteLine($"done: {run.Metrics}, {run.Model}, pictures in {run.Path}");
+        return ExitCodes.Ok;
+    }
+
+    private static Dictionary<string, string> Metadata(TrainOptions o) => new()
+    {
+        ["train.batch_size"] = o.BatchSize.ToString(CultureInfo.InvariantCulture),
+        ["train.lr"] = o.LearningRate.ToString("R", CultureInfo.InvariantCulture),
+        ["train.seed"] = o.Seed.ToString(CultureInfo.InvariantCulture),
+        ["train.beta"] = o.Beta.ToString("R", CultureInfo.InvariantCulture),
+        ["train.clip_grad"] = o.ClipGradNorm.ToString("R", CultureInfo.InvariantCulture),
+    };
+
+    private static TrainOptions OptionsFromMetadata(string path, IReadOnlyDictionary<string, string> m)
+    {
+        string Get(string k) => m.TryGetValue(k, out var v) ? v : throw new InvalidInputFileException(path, $"metadata has no '{k}'");
+        float F(string k) => float.TryParse(Get(k), NumberStyles.Float, CultureInfo.InvariantCulture, out float v) && float.IsFinite(v)
+            ? v : throw new InvalidInputFileException(path, $"metadata '{k}' is not a number");
+        return new TrainOptions
+        {
+            BatchSize = int.TryParse(Get("train.batch_size"), NumberStyles.Integer, CultureInfo.InvariantCulture, out int b) && b > 0
+                ? b : throw new InvalidInputFileException(path, "metadata 'train.batch_size' is not a positive count"),
+            LearningRate = F("train.lr"),
+            Seed = ulong.TryParse(Get("train.seed"), NumberStyles.Integer, CultureInfo.InvariantCulture, out ulong s)
+                ? s : throw new InvalidInputFileException(path, "metadata 'train.seed' is not a seed"),
+            Beta = F("train.beta"),
+            ClipGradNorm = F("train.clip_grad"),
+        };
+    }
+}

@@ -1,0 +1,72 @@
+using System.Globalization;
+
+namespace Vae.Model;
+
+public enum Activation { Relu, Tanh }
+
+/// <summary>p(x|z): Bernoulli (BCE with logits) or Gaussian with unit variance on the sigmoid of the decoder output.</summary>
+public enum Likelihood { Bernoulli, Gaussian }
+
+/// <summary>vae: the probabilistic model (sampling + KL). ae: the lecture's deterministic autoencoder.</summary>
+public enum ModelKind { Vae, Ae }
+
+/// <summary>
+/// The architecture of a model: an MLP encoder In → Hidden… → (μ, logvar) of size Latent and the mirror-image
+/// decoder Latent → …Hidden → In. The default is the pytorch/examples VAE: 784 → 400 → 20 → 400 → 784.
+/// </summary>
+public sealed record VaeConfig
+{
+    public int Input { get; init; } = 784;
+    public int[] Hidden { get; init; } = [400];
+    public int Latent { get; init; } = 20;
+    public Activation Activation { get; init; } = Activation.Relu;
+    public Likelihood Likelihood { get; init; } = Likelihood.Bernoulli;
+    public ModelKind Kind { get; init; } = ModelKind.Vae;
+
+    public bool IsPyTorchExample => Input == 784 && Hidden is [400] && Latent == 20 && Kind == ModelKind.Vae;
+
+    public void Validate()
+    {
+        if (Input < 1) throw new ArgumentException("input size must be >= 1");
+        if (Latent < 1) throw new ArgumentException("latent size must be >= 1");
+        if (Hidden.Length == 0 || Hidden.Any(h => h < 1)) throw new ArgumentException("every hidden size must be >= 1");
+    }
+
+    public static string Name(Activation a) => a == Activation.Relu ? "relu" : "tanh";
+    public static string Name(Likelihood l) => l == Likelihood.Bernoulli ? "bernoulli" : "gaussian";
+    public static string Name(ModelKind k) => k == ModelKind.Vae ? "vae" : "ae";
+
+    /// <summary>The configuration as strings, for a checkpoint's __metadata__.</summary>
+    public Dictionary<string, string> ToMetadata() => new()
+    {
+        ["format"] = "vae-checkpoint-1",
+        ["model"] = Name(Kind),
+        ["input"] = Input.ToString(CultureInfo.InvariantCulture),
+        ["hidden"] = string.Join(',', Hidden.Select(h => h.ToString(CultureInfo.InvariantCulture))),
+        ["latent"] = Latent.ToString(CultureInfo.InvariantCulture),
+        ["activation"] = Name(Activation),
+        ["likelihood"] = Name(Likelihood),
+    };
+
+    /// <summary>Reads a configuration written by <see cref="ToMetadata"/>; throws FormatException naming the bad key.</summary>
+    public static VaeConfig FromMetadata(IReadOnlyDictionary<string, string> m)
+    {
+        string Get(string key) => m.TryGetValue(key, out var v) ? v : throw new FormatException($"metadata has no '{key}'");
+        int Int(string key, string text) => int.TryParse(text, NumberStyles.Integer, CultureInfo.InvariantCulture, out int v) && v >= 1
+            ? v : throw new FormatException($"metadata '{key}' is not a positive whole number: '{text}'");
+        var config = new VaeConfig
+        {
+            Kind = Get("model") switch { "vae" => ModelKind.Vae, "ae" => ModelKind.Ae, var s => throw new FormatException($"unknown model '{s}'") },
+            Input = Int("input", Get("input")),
+            Hidden = Get("hidden").Split(',').Select(h => Int("hidden", h)).ToArray(),
+            Latent = Int("latent", Get("latent")),
+            Activation = Get("activation") switch { "relu" => Activation.Relu, "tanh" => Activation.Tanh, var s => throw new FormatException($"unknown activation '{s}'") },
+            Likelihood = Get("likelihood") switch { "bernoulli" => Likelihood.Bernoulli, "gaussian" => Likelihood.Gaussian, var s => throw new FormatException($"unknown likelihood '{s}'") },
+        };
+        config.Validate();
+        return config;
+    }
+
+    public override string ToString() =>
+        $"{Name(Kind)} {Input}-{string.Join('-', Hidden)}-{Latent} {Name(Activation)} {Name(Likelihood)}";
+}

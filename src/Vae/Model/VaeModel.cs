@@ -1,0 +1,141 @@
+using Vae.Engine;
+using Vae.Nn;
+
+namespace Vae.Model;
+
+/// <summary>The per-example parts of one forward pass (views owned by the tape until its next Reset).</summary>
+public readonly record struct ForwardResult(Tensor Loss, Tensor Reconstruction, Tensor? Kl, Tensor Logits, Tensor Mu, Tensor? LogVar)
+{
+    /// <summary>Mean reconstruction term over the batch, in nats per image.</summary>
+    public double MeanReconstruction => Mean(Reconstruction);
+
+    /// <summary>Mean KL term over the batch (0 for the autoencoder), in nats per image.</summary>
+    public double MeanKl => Kl is null ? 0 : Mean(Kl);
+
+    private static double Mean(Tensor t)
+    {
+        double s = 0;
+        foreach (float v in t.Data) s += v;
+        return t.Length == 0 ? 0 : s / t.Length;
+    }
+}
+
+/// <summary>
+/// The model of the lecture: encoder q(z|x) = N(μ(x), diag e^logvar(x)), decoder p(x|z), prior p(z) = N(0, I).
+/// Loss per image = reconstruction − log p(x|z) + β·KL(q(z|x) ‖ p(z)), i.e. the negative ELBO at β = 1
+/// (lecture: "reconstruction loss + regularization term"). With <see cref="ModelKind.Ae"/> it is the deterministic
+/// autoencoder: z = encoder(x), no sampling and no KL.
+/// <para>Layer names follow pytorch/examples' VAE (fc1, fc21, fc22, fc3, fc4) so checkpoints load there.</para>
+/// </summary>
+public sealed class VaeModel
+{
+    /// <summary>
+    /// logvar is clamped to this range inside the loss: e^±30 stays far from float overflow in the KL and in σ, and
+    /// a σ of e^−15 ≈ 3e−7 or e^10 is far beyond anything a trained encoder uses. Gradients stop at the bounds.
+    /// </summary>
+    public const float LogVarMin = -30f, LogVarMax = 20f;
+
+    private readonly Linear[] _encoder;
+    private readonly Linear _mu;
+    private readonly Linear? _logVar;
+    private readonly Linear[] _decoder;
+    private readonly Linear _output;
+
+    public VaeConfig Config { get; }
+    public ParameterSet Parameters { get; } = new();
+
+    public VaeModel(VaeConfig config)
+    {
+        config.Validate();
+        Config = config;
+        bool pytorchNames = config.Hidden.Length == 1;
+        var h = config.Hidden;
+        _encoder = new Linear[h.Length];
+        for (int i = 0; i < h.Length; i++)
+            _encoder[i] = new Linear(Parameters, pytorchNames ? "fc1" : $"encoder.{i}", i == 0 ? config.Input : h[i - 1], h[i]);
+        _mu = new Linear(Parameters, pytorchNames ? "fc21" : "fc_mu", h[^1], config.Latent);
+        if (config.Kind == ModelKind.Vae)
+            _logVar = new Linear(Parameters, pytorchNames ? "fc22" : "fc_logvar", h[^1], config.Latent);
+        _decoder = new Linear[h.Length];
+        for (int i = 0; i < h.Length; i++)
+            _decoder[i] = new Linear(Parameters, pytorchNames ? "fc3" : $"decoder.{i}", i == 0 ? config.Latent : h[^i], h[^(i + 1)]);
+        _output = new Linear(Parameters, pytorchNames ? "fc4" : "fc_out", h[0], config.Input);
+        Parameters.Allocate();
+    }
+
+    public int Latent => Config.Latent;
+    public bool IsVariational => Config.Kind == ModelKind.Vae;
+
+    /// <summary>PyTorch's default initialisation of every layer, in declaration order, from one seeded source.</summary>
+    public void Initialize(Rng rng)
+    {
+        foreach (var layer in _encoder) layer.Initialize(rng);
+        _mu.Initialize(rng);
+        _logVar?.Initialize(rng);
+        foreach (var layer in _decoder) layer.Initialize(rng);
+        _output.Initialize(rng);
+    }
+
+    private Tensor Activate(Tape tape, Tensor x) => Config.Activation == Activation.Relu ? tape.Relu(x) : tape.Tanh(x);
+
+    /// <summary>x (B,In) → μ (B,J) and logvar (B,J), clamped to [LogVarMin, LogVarMax]; the autoencoder has no logvar.</summary>
+    public (Tensor Mu, Tensor? LogVar) Encode(Tape tape, Tensor x)
+    {
+        var h = x;
+        foreach (var layer in _encoder) h = Activate(tape, layer.Forward(tape, h));
+        var mu = _mu.Forward(tape, h);
+        var logVar = _logVar == null ? null : tape.Clamp(_logVar.Forward(tape, h), LogVarMin, LogVarMax);
+        return (mu, logVar);
+    }
+
+    /// <summary>z (B,J) → decoder logits (B,In); the image is σ(logits).</summary>
+    public Tensor Decode(Tape tape, Tensor z)
+    {
+        var h = z;
+        foreach (var layer in _decoder) h = Activate(tape, layer.Forward(tape, h));
+        return _output.Forward(tape, h);
+    }
+
+    /// <summary>
+    /// One forward pass and its loss. x (B,In) in [0,1]; eps (B,J) ~ N(0, I) drawn by the caller (ignored by the
+    /// autoencoder); klWeight is β. Loss (1,1) = mean over the batch of recon + β·KL.
+    /// </summary>
+    public ForwardResult Forward(Tape tape, Tensor x, Tensor eps, float klWeight = 1f)
+    {
+        var (mu, logVar) = Encode(tape, x);
+        var z = logVar == null ? mu : tape.Reparameterize(mu, logVar, eps);   // z = μ + σ ⊙ ε
+        var logits = Decode(tape, z);
+        var recon = Reconstruction(tape, logits, x);
+        if (logVar == null)
+            return new ForwardResult(tape.Mean(recon), recon, null, logits, mu, null);
+        var kl = tape.KlStandardNormal(mu, logVar);
+        var perImage = klWeight == 1f ? tape.Add(recon, kl) : tape.Add(recon, tape.Scale(kl, klWeight));
+        return new ForwardResult(tape.Mean(perImage), recon, kl, logits, mu, logVar);
+    }
+
+    /// <summary>− log p(x|z) per image (B,1): BCE with logits for Bernoulli; for Gaussian, the unit-variance NLL of x
+    /// around σ(logits) (the VAE) or the lecture's ‖x − x̂‖² (the autoencoder).</summary>
+    public Tensor Reconstruction(Tape tape, Tensor logits, Tensor x) => Config.Likelihood switch
+    {
+        Likelihood.Bernoulli => tape.BceWithLogits(logits, x),
+        _ when Config.Kind == ModelKind.Ae => tape.SquaredError(tape.Sigmoid(logits), x),
+        _ => tape.GaussianNll(tape.Sigmoid(logits), x),
+    };
+
+    /// <summary>Decoder images σ(logits) for latent codes z (n rows of J), written to dest (n rows of In).</summary>
+    public void DecodeImages(Tape tape, Tensor z, Span<float> dest)
+    {
+        tape.Reset();
+        var logits = Decode(tape, z);
+        Kernels.Elementwise.Map<Kernels.SigmoidOp>(logits.Data, dest[..logits.Length]);
+    }
+
+    /// <summary>The tensors saved in a checkpoint: (name, stored shape, values), in declaration order.</summary>
+    public IReadOnlyList<(string Name, int[] Shape, Tensor Tensor)> NamedParameters()
+    {
+        var list = new List<(string, int[], Tensor)>();
+        for (int i = 0; i < Parameters.Tensors.Count; i++)
+            list.Add((Parameters.Tensors[i].Name, Parameters.StoredShape(i), Parameters.Tensors[i]));
+        return list;
+    }
+}

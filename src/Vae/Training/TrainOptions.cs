@@ -1,0 +1,35 @@
+namespace Vae.Training;
+
+/// <summary>How to train (the defaults are those of pytorch/examples' VAE).</summary>
+public sealed record TrainOptions
+{
+    public int Epochs { get; init; } = 10;
+    public int BatchSize { get; init; } = 128;
+    public float LearningRate { get; init; } = 1e-3f;
+    /// <summary>The one seed behind initialisation, shuffling and ε (separate streams of it, see Rng).</summary>
+    public ulong Seed { get; init; } = 1;
+    /// <summary>Threads for matrix products: 0 = all cores.</summary>
+    public int Threads { get; init; }
+    /// <summary>β, the weight of the KL term (β-VAE, Higgins et al. 2017); 1 gives the ELBO.</summary>
+    public float Beta { get; init; } = 1f;
+    /// <summary>Clip the global gradient norm to this value before each update (0 = off).</summary>
+    public float ClipGradNorm { get; init; }
+    /// <summary>Batch size for evaluation (does not change results, only speed and memory).</summary>
+    public int EvalBatchSize { get; init; } = 1000;
+
+    public void Validate()
+    {
+        if (Epochs < 1) throw new ArgumentException("epochs must be >= 1");
+        if (BatchSize < 1) throw new ArgumentException("batch size must be >= 1");
+        if (!(LearningRate > 0) || !float.IsFinite(LearningRate)) throw new ArgumentException("learning rate must be > 0");
+        if (Threads < 0) throw new ArgumentException("threads must be >= 1 (or 0 for all cores)");
+        if (!(Beta >= 0) || !float.IsFinite(Beta)) throw new ArgumentException("beta must be >= 0");
+        if (!(ClipGradNorm >= 0)) throw new ArgumentException("clip-grad must be >= 0");
+    }
+}
+
+/// <summary>Rng stream numbers: one purpose each, so that adding a use of randomness never shifts another.</summary>
+public static class RngStreams
+{
+    public const ulong Init = 0, Shuffle = 1, Noise = 2, Evaluation = 3, Sampling = 4;
+}

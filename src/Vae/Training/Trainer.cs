@@ -1,0 +1,192 @@
+using System.Diagnostics;
+using Vae.Data;
+using Vae.Engine;
+using Vae.Model;
+using Vae.Nn;
+
+namespace Vae.Training;
+
+/// <summary>
+/// The training loop, one step in order: draw a batch (data) → forward and loss (model) → tape backward → Adam
+/// update (optimizer). It owns every buffer it needs, so a steady-state step allocates nothing. It returns numbers;
+/// printing and files are the caller's business.
+/// <para>
+/// Its position (epoch, batch inside the epoch, the two random streams, Adam's step and the epoch's running sums) is
+/// all in <see cref="State"/>, so a run saved at any step boundary resumes to the same bits.
+/// </para>
+/// </summary>
+public sealed class Trainer
+{
+    private readonly Tape _tape;
+    private readonly Tensor _x, _eps;
+    private readonly int[] _order;
+    private string? _orderState;   // the shuffle state _order was built from
+    private readonly Rng _shuffle, _noise;
+
+    public VaeModel Model { get; }
+    public TrainOptions Options { get; }
+    public Adam Optimizer { get; }
+    public TrainingState State { get; }
+
+    /// <summary>
+    /// A trainer for <paramref name="model"/>. With no <paramref name="resume"/> state, the model is initialised from the
+    /// seed; otherwise the caller has restored the weights and Adam's moments and the run continues where it stopped.
+    /// </summary>
+    public Trainer(VaeModel model, TrainOptions options, int trainCount, TrainingState? resume = null, Adam? optimizer = null)
+    {
+        options.Validate();
+        Model = model;
+        Options = options;
+        _tape = new Tape { Threads = options.Threads };
+        _x = new Tensor(options.BatchSize, model.Config.Input, name: "x");
+        _eps = new Tensor(options.BatchSize, model.Latent, name: "eps");
+        _order = new int[trainCount];
+        _shuffle = new Rng(options.Seed, RngStreams.Shuffle);
+        _noise = new Rng(options.Seed, RngStreams.Noise);
+        Optimizer = optimizer ?? new Adam(model.Parameters.Count, options.LearningRate);
+        if (resume == null)
+        {
+            model.Initialize(new Rng(options.Seed, RngStreams.Init));
+            State = new TrainingState { ShuffleAtEpochStart = _shuffle.GetState(), Noise = _noise.GetState() };
+        }
+        else
+        {
+            State = resume;
+            _noise.SetState(resume.Noise ?? throw new ArgumentException("the resume state has no noise stream"));
+        }
+    }
+
+    public int BatchesPerEpoch(int count) => (count + Options.BatchSize - 1) / Options.BatchSize;
+
+    /// <summary>β for the coming step. Subclass-free hook: later schedules (warm-up, capacity) replace this.</summary>
+    public Func<TrainingState, float> KlWeight { get; set; } = _ => 1f;
+
+    /// <summary>
+    /// Trains until the end of the current epoch, or until <paramref name="stop"/> returns true between two steps.
+    /// Returns the epoch's numbers; <see cref="EpochResult.Completed"/> tells which of the two happened.
+    /// </summary>
+    public EpochResult RunEpoch(MnistSet train, Func<bool>? stop = null, Action<BatchProgress>? progress = null,
+        int progressEvery = 10)
+    {
+        if (train.Count != _order.Length) throw new ArgumentException("the training set changed size");
+        int epoch = State.Epoch + 1;
+        int batches = BatchesPerEpoch(train.Count);
+        PrepareOrder();
+
+        var clock = Stopwatch.StartNew();
+        double secondsBefore = State.EpochSeconds;
+        long imagesBefore = State.EpochSums.Images;
+        while (State.BatchInEpoch < batches)
+        {
+            if (stop?.Invoke() == true)
+            {
+                State.EpochSeconds = secondsBefore + clock.Elapsed.TotalSeconds;
+                return new EpochResult(epoch, State.EpochSums, State.EpochSeconds, Completed: false);
+            }
+            int start = State.BatchInEpoch * Options.BatchSize;
+            int size = Math.Min(Options.BatchSize, train.Count - start);
+            Step(train, _order.AsSpan(start, size), epoch);
+            State.BatchInEpoch++;
+
+            if (progress != null && (State.BatchInEpoch % progressEvery == 0 || State.BatchInEpoch == batches))
+            {
+                double seconds = clock.Elapsed.TotalSeconds;
+                double rate = seconds > 0 ? (State.EpochSums.Images - imagesBefore) / seconds : 0;
+                long left = train.Count - State.EpochSums.Images;
+                progress(new BatchProgress(epoch, State.BatchInEpoch, batches, State.EpochSums.MeanLoss, rate,
+                    TimeSpan.FromSeconds(rate > 0 ? left / rate : 0)));
+            }
+        }
+        double total = secondsBefore + clock.Elapsed.TotalSeconds;
+        var result = new EpochResult(epoch, State.EpochSums, total, Completed: true);
+        State.Epoch = epoch;
+        State.BatchInEpoch = 0;
+        State.EpochSums = default;
+        State.EpochSeconds = 0;
+        State.ShuffleAtEpochStart = _shuffle.GetState();
+        return result;
+    }
+
+    /// <summary>
+    /// The epoch's order: the identity shuffled by the shuffle stream as it stood at the epoch's start, so a run resumed
+    /// in the middle of an epoch rebuilds the very same order.
+    /// </summary>
+    private void PrepareOrder()
+    {
+        if (_orderState == State.ShuffleAtEpochStart) return;
+        _shuffle.SetState(State.ShuffleAtEpochStart);
+        for (int i = 0; i < _order.Length; i++) _order[i] = i;
+        _shuffle.Shuffle(_order);
+        _orderState = State.ShuffleAtEpochStart;
+    }
+
+    private void Step(MnistSet train, ReadOnlySpan<int> indices, int epoch)
+    {
+        int b = indices.Length;
+        _x.Reshape(b, Model.Config.Input, requiresGrad: false);
+        _eps.Reshape(b, Model.Latent, requiresGrad: false);
+        train.FillBatch(indices, _x.Data);
+        if (Model.IsVariational) _noise.FillGaussian(_eps.Data);   // ε ~ N(0, I): the only randomness of the step
+
+        _tape.Reset();
+        var f = Model.Forward(_tape, _x, _eps, KlWeight(State));
+        float loss = f.Loss.Value;
+        if (!float.IsFinite(loss))
+            throw new NonFiniteLossException(epoch, State.BatchInEpoch + 1, Optimizer.Step + 1, loss);
+
+        Model.Parameters.ZeroGrad();
+        _tape.Backward(f.Loss);
+        if (Options.ClipGradNorm > 0) ClipGradients(Options.ClipGradNorm);
+        Optimizer.Update(Model.Parameters.Values, Model.Parameters.Grads);
+
+        State.EpochSums.Add(f.MeanReconstruction + (f.Kl is null ? 0 : f.MeanKl), f.MeanReconstruction, f.MeanKl, b);
+        State.Noise = null; // the live stream is the truth until the state is captured
+        State.Step = Optimizer.Step;
+    }
+
+    /// <summary>Scales all gradients by min(1, max_norm / ‖g‖₂) (as torch.nn.utils.clip_grad_norm_).</summary>
+    private void ClipGradients(float maxNorm)
+    {
+        float norm = Model.Parameters.GradNorm();
+        if (norm > maxNorm && float.IsFinite(norm))
+        {
+            float s = maxNorm / (norm + 1e-6f);
+            foreach (ref float g in Model.Parameters.Grads) g *= s;
+        }
+    }
+
+    /// <summary>The state with the noise stream's current position filled in, ready to save.</summary>
+    public TrainingState Capture()
+    {
+        State.Noise = _noise.GetState();
+        State.Step = Optimizer.Step;
+        return State;
+    }
+
+    /// <summary>
+    /// Mean negative ELBO (and its parts) on a data set, with one ε per image from a stream reset to the same start
+    /// every time, so evaluations of the same weights agree exactly.
+    /// </summary>
+    public static Evaluation Evaluate(VaeModel model, MnistSet data, int batchSize = 1000, int threads = 0, ulong seed = 1)
+    {
+        var tape = new Tape { Threads = threads };
+        var rng = new Rng(seed, RngStreams.Evaluation);
+        var x = new Tensor(batchSize, model.Config.Input, name: "x");
+        var eps = new Tensor(batchSize, model.Latent, name: "eps");
+        var indices = new int[batchSize];
+        var sums = new LossSums();
+        for (int start = 0; start < data.Count; start += batchSize)
+        {
+            int b = Math.Min(batchSize, data.Count - start);
+            for (int i = 0; i < b; i++) indices[i] = start + i;
+            x.Reshape(b, model.Config.Input, false);
+            eps.Reshape(b, model.Latent, false);
+            data.FillBatch(indices.AsSpan(0, b), x.Data);
+            if (model.IsVariational) rng.FillGaussian(eps.Data);
+            tape.Reset();
+            var f = model.Forward(tape, x, eps);
+            sums.Add(f.MeanReconstruction + f.MeanKl, f.MeanReconstruction, f.MeanKl, b);
+        }
+        return new Evaluation(sums.MeanLoss, sums.MeanReconstruction, sums.MeanKl, (int)sums.Images);
+    }
+}
