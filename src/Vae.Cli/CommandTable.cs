@@ -8,7 +8,12 @@ public static class CommandTable
     public static readonly ICommand[] All =
     [
         new TrainCommand(),
+        new EvalCommand(),
+        new SampleCommand(),
+        new ReconstructCommand(),
+        new TraverseCommand(),
         new FetchMnistCommand(),
+        new BenchTrainCommand(),
         new BenchMatmulCommand(),
     ];
 }

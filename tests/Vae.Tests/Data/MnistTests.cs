@@ -91,10 +91,8 @@ public class MnistTests
     [Test]
     public void Full_mnist_loads_when_fetched()
     {
-        string? dir = Environment.GetEnvironmentVariable("VAE_DATA");
-        for (var d = new DirectoryInfo(TestContext.CurrentContext.TestDirectory); dir == null && d != null; d = d.Parent)
-            if (File.Exists(Path.Combine(d.FullName, "Vae.sln"))) dir = Path.Combine(d.FullName, "data", "mnist");
-        if (dir == null || !Mnist.FilesPresent(dir)) Assert.Ignore("MNIST not fetched (run 'vae fetch-mnist')");
+        string? dir = TestPaths.FullMnist();
+        if (dir == null) Assert.Ignore("MNIST not fetched (run 'vae fetch-mnist')");
 
         var (train, test) = Mnist.Load(dir!);
         Assert.That(train.Count, Is.EqualTo(60_000));

@@ -1,0 +1,77 @@
+using System.Diagnostics;
+using System.Globalization;
+using Vae.Data;
+using Vae.Model;
+using Vae.Training;
+
+namespace Vae.Cli.Commands;
+
+/// <summary>
+/// <c>vae bench train</c>: steady-state training speed of the default model (images per second), the figure to compare
+/// with PyTorch. Warm-up steps are excluded; the best of several timed runs is reported, since the machine is shared.
+/// </summary>
+public sealed class BenchTrainCommand : ICommand
+{
+    public string Name => "bench train";
+    public string Summary => "steady-state training images/s of the default VAE (warm-up excluded)";
+
+    public int Run(IReadOnlyList<string> args)
+    {
+        var p = new ArgParser(Name, Summary + ". Uses random images unless --data holds MNIST (speed does not depend on pixel values).")
+            .Option("batch-size", "128", "images per step", "B")
+            .Option("steps", "200", "timed steps per repetition", "N")
+            .Option("warmup", "30", "untimed steps first", "N")
+            .Option("repeats", "5", "timed repetitions; the best is reported", "R")
+            .Option("data", "", "optional MNIST folder to take the images from", "DIR")
+            .Threads()
+            .ModelOptions();
+        if (!p.Parse(args)) { Console.Out.Write(p.Help()); return ExitCodes.Ok; }
+        int batch = p.GetInt("batch-size", 1, 100_000);
+        int steps = p.GetInt("steps", 1, 1_000_000);
+        int warmup = p.GetInt("warmup", 0, 1_000_000);
+        int repeats = p.GetInt("repeats", 1, 1000);
+        int threads = p.GetThreads();
+        var config = p.GetModelConfig();
+        string dataDir = p.GetRequiredString("data");
+
+        MnistSet train;
+        string source;
+        if (dataDir.Length > 0)
+        {
+            train = Mnist.Load(dataDir).Train;
+            source = $"MNIST from {dataDir}";
+        }
+        else
+        {
+            int count = batch * 50; // whole batches only, so every timed step has the same shape
+            var images = new byte[count * MnistSet.Pixels];
+            new Random(1).NextBytes(images);
+            train = new MnistSet(images, new byte[count]);
+            source = "random images";
+        }
+
+        var model = new VaeModel(config);
+        var trainer = new Trainer(model, new TrainOptions { BatchSize = batch, Threads = threads, Epochs = 1 }, train.Count);
+        RunSteps(trainer, train, warmup);
+        var rates = new List<double>();
+        for (int r = 0; r < repeats; r++)
+        {
+            var clock = Stopwatch.StartNew();
+            RunSteps(trainer, train, steps);
+            rates.Add(steps * (double)batch / clock.Elapsed.TotalSeconds);
+        }
+        rates.Sort();
+        var inv = CultureInfo.InvariantCulture;
+        Console.Out.WriteLine($"model {config}, batch {batch}, {threads} threads, {source}; {repeats} × {steps} steps after {warmup} warm-up");
+        Console.Out.WriteLine("framework,threads,batch_size,images_per_sec,median_images_per_sec");
+        Console.Out.WriteLine(string.Create(inv, $"vae,{threads},{batch},{rates[^1]:F0},{rates[rates.Count / 2]:F0}"));
+        return ExitCodes.Ok;
+    }
+
+    /// <summary>Runs exactly <paramref name="steps"/> training steps, crossing epoch ends as needed.</summary>
+    private static void RunSteps(Trainer trainer, MnistSet train, int steps)
+    {
+        int done = 0;
+        while (trainer.RunEpoch(train, () => done++ >= steps).Completed) { }
+    }
+}

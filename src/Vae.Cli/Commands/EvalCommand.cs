@@ -1,0 +1,40 @@
+using System.Globalization;
+using Vae.Model;
+using Vae.Training;
+
+namespace Vae.Cli.Commands;
+
+/// <summary><c>vae eval</c>: test loss (negative ELBO), its two parts, and optionally the importance-weighted bound.</summary>
+public sealed class EvalCommand : ICommand
+{
+    public string Name => "eval";
+    public string Summary => "test-set loss of a checkpoint (reconstruction + KL), optionally the IWAE estimate of −log p(x)";
+
+    public int Run(IReadOnlyList<string> args)
+    {
+        var p = new ArgParser(Name, Summary + ".")
+            .Checkpoint()
+            .Data()
+            .Option("iwae", "0", "also estimate −log p(x) with K importance samples per image (0 = off)", "K")
+            .Option("seed", "1", "seed for the evaluation's ε", "S")
+            .Threads();
+        if (!p.Parse(args)) { Console.Out.Write(p.Help()); return ExitCodes.Ok; }
+        int k = p.GetInt("iwae", 0, 100_000);
+        ulong seed = (ulong)p.GetInt("seed", 0);
+        int threads = p.GetThreads();
+        var loaded = p.LoadCheckpoint();
+        if (k > 0 && !loaded.Model.IsVariational) throw new UsageException("--iwae needs a VAE checkpoint, not an autoencoder");
+        var (_, test) = CommonOptions.LoadMnist(p.GetRequiredString("data"));
+
+        var e = Trainer.Evaluate(loaded.Model, test, 1000, threads, seed);
+        var inv = CultureInfo.InvariantCulture;
+        Console.Out.WriteLine($"model {loaded.Model.Config} on {e.Images:N0} test images (nats per image):");
+        Console.Out.WriteLine(string.Create(inv, $"  test loss {e.Loss:F3}  = reconstruction {e.Reconstruction:F3} + KL {e.Kl:F3}"));
+        if (k > 0)
+        {
+            double nll = ImportanceWeighted.NegativeLogLikelihood(loaded.Model, test, k, threads, seed);
+            Console.Out.WriteLine(string.Create(inv, $"  −log p(x) ≈ {nll:F3}  (importance-weighted, K = {k}; the ELBO bound is {e.Loss:F3})"));
+        }
+        return ExitCodes.Ok;
+    }
+}

@@ -1,0 +1,22 @@
+using Vae.Data;
+
+namespace Vae.Tests;
+
+/// <summary>Where the tests find their data.</summary>
+internal static class TestPaths
+{
+    /// <summary>The committed slice of real MNIST: 300 training and 200 test digits.</summary>
+    public static string Slice => Path.Combine(TestContext.CurrentContext.TestDirectory, "TestData", "mnist-slice");
+
+    /// <summary>
+    /// The full MNIST fetched by 'vae fetch-mnist' (VAE_DATA, else the repository's data/mnist), or null when it is not
+    /// there. .ci/run fetches it before the tests, so in CI the full-data tests run.
+    /// </summary>
+    public static string? FullMnist()
+    {
+        string? dir = Environment.GetEnvironmentVariable("VAE_DATA");
+        for (var d = new DirectoryInfo(TestContext.CurrentContext.TestDirectory); dir == null && d != null; d = d.Parent)
+            if (File.Exists(Path.Combine(d.FullName, "Vae.sln"))) dir = Path.Combine(d.FullName, "data", "mnist");
+        return dir != null && Mnist.FilesPresent(dir) ? dir : null;
+    }
+}
