@@ -12,6 +12,7 @@ public static class CommandTable
         new SampleCommand(),
         new ReconstructCommand(),
         new TraverseCommand(),
+        new InterpolateCommand(),
         new FetchMnistCommand(),
         new BenchTrainCommand(),
         new BenchMatmulCommand(),
