@@ -38,8 +38,9 @@ internal static unsafe class WorkerPool
             _pending = parts - 1;
             Done.Reset();
             for (int part = 1; part < parts; part++) _workers[part - 1].Start(part);
-            body(state, 0);
-            Done.Wait();
+            // Wait even if part 0 throws: the workers use the caller's state until they are done.
+            try { body(state, 0); }
+            finally { Done.Wait(); }
             if (_error is { } e) throw new AggregateException("a worker thread failed", e);
         }
         finally
