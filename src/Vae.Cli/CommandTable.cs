@@ -13,6 +13,7 @@ public static class CommandTable
         new ReconstructCommand(),
         new TraverseCommand(),
         new InterpolateCommand(),
+        new LatentMapCommand(),
         new FetchMnistCommand(),
         new BenchTrainCommand(),
         new BenchMatmulCommand(),
