@@ -14,6 +14,7 @@ public static class CommandTable
         new TraverseCommand(),
         new InterpolateCommand(),
         new LatentMapCommand(),
+        new CompareLatentsCommand(),
         new FetchMnistCommand(),
         new BenchTrainCommand(),
         new BenchMatmulCommand(),
