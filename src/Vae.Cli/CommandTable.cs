@@ -15,6 +15,8 @@ public static class CommandTable
         new InterpolateCommand(),
         new LatentMapCommand(),
         new CompareLatentsCommand(),
+        new GradCheckCommand(),
+        new GraphCommand(),
         new FetchMnistCommand(),
         new BenchTrainCommand(),
         new BenchMatmulCommand(),

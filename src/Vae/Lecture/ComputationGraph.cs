@@ -1,0 +1,66 @@
+using System.Globalization;
+using System.Text;
+using Vae.Engine;
+
+namespace Vae.Lecture;
+
+/// <summary>
+/// The computation graph a tape recorded (lecture, "VAE computation graph"), in Graphviz DOT: one node per op with
+/// its output shape, one leaf per tensor that no op produced (parameters by name, inputs such as x and ε), and an
+/// edge for every input an op read. Backward visits exactly these op nodes, in reverse recording order.
+/// </summary>
+public static class ComputationGraph
+{
+    /// <summary>DOT text of the recorded ops; <paramref name="loss"/> (if given) is highlighted.</summary>
+    public static string ToDot(Tape tape, string title, Tensor? loss = null)
+    {
+        var nodes = tape.Nodes.ToList();
+        var producer = new Dictionary<Tensor, int>(ReferenceEqualityComparer.Instance);
+        for (int i = 0; i < nodes.Count; i++) producer[nodes[i].Out] = i;
+        var leaves = new Dictionary<Tensor, int>(ReferenceEqualityComparer.Instance);
+
+        var sb = new StringBuilder();
+        sb.Append("digraph step {\n");
+        sb.Append("  rankdir=TB;\n");
+        sb.Append("  label=").Append(Quote(title)).Append("; labelloc=t; fontname=\"Helvetica\";\n");
+        sb.Append("  node [fontname=\"Helvetica\", fontsize=10];\n");
+        // Leaves first, so every edge's source is declared before use.
+        foreach (var node in nodes)
+            foreach (var input in node.Inputs)
+                if (!producer.ContainsKey(input) && !leaves.ContainsKey(input))
+                {
+                    int k = leaves.Count;
+                    leaves[input] = k;
+                    bool parameter = input.RequiresGrad;
+                    string name = input.Name.Length > 0 ? input.Name : "const";
+                    sb.Append("  l").Append(k).Append(" [label=").Append(Quote($"{name}\n{input.ShapeString}"))
+                      .Append(parameter ? ", shape=box, style=filled, fillcolor=\"#cfe2f3\"" : ", shape=box, style=\"rounded,filled\", fillcolor=\"#eeeeee\"")
+                      .Append("];\n");
+                }
+        for (int i = 0; i < nodes.Count; i++)
+        {
+            var node = nodes[i];
+            bool isLoss = loss != null && ReferenceEquals(node.Out, loss);
+            sb.Append("  n").Append(i).Append(" [label=").Append(Quote($"{node.Op}{Constant(node)}\n{node.Out.ShapeString}"))
+              .Append(isLoss ? ", shape=doubleoctagon, style=filled, fillcolor=\"#f4cccc\"" : ", shape=ellipse")
+              .Append("];\n");
+        }
+        for (int i = 0; i < nodes.Count; i++)
+            foreach (var input in nodes[i].Inputs)
+                sb.Append("  ").Append(producer.TryGetValue(input, out int from) ? $"n{from}" : $"l{leaves[input]}")
+                  .Append(" -> n").Append(i).Append(";\n");
+        sb.Append("}\n");
+        return sb.ToString();
+    }
+
+    // What an op carries besides its inputs, when worth showing (MatMul's transposes, Scale's factor, Clamp's bounds).
+    private static string Constant(Node node) => node.Op switch
+    {
+        "matmul" => (node.FlagA ? " Aᵀ" : "") + (node.FlagB ? " Bᵀ" : ""),
+        "scale" => " ×" + node.Scalar.ToString("G4", CultureInfo.InvariantCulture),
+        "clamp" => $" [{node.Scalar.ToString("G4", CultureInfo.InvariantCulture)}, {node.Bound.ToString("G4", CultureInfo.InvariantCulture)}]",
+        _ => "",
+    };
+
+    private static string Quote(string s) => "\"" + s.Replace("\\", "\\\\").Replace("\"", "\\\"").Replace("\n", "\\n") + "\"";
+}
