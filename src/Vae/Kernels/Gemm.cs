@@ -17,6 +17,7 @@ public static unsafe class Gemm
 {
     // Below this many multiply-adds waking a second thread costs more than it saves.
     private const long SmallProduct = 64 * 1024;
+    private const int PartsPerThread = 2;
 
     // Cache blocking. A KC×NR panel of B (24 KB) stays in L1 while the micro-kernel sweeps an MC×KC block of A (L2).
     // K is split into equal blocks that depend only on k, so every C element sees the same summation order
@@ -94,11 +95,13 @@ public static unsafe class Gemm
         int t = threads == 0 ? Environment.ProcessorCount : threads;
         if ((long)m * n * k < SmallProduct) t = 1;
 
-        // Each thread owns a strip of whole MR×NR tiles of C (rows or columns), so no element is shared. Pick the
-        // split with the smaller cost per thread: the widest strip's multiply-adds (at ~32 per cycle) plus the
-        // packing it does (each thread packs all of the operand it does not split).
+        // C is cut into strips of whole MR×NR tiles (rows or columns), so no element is shared between threads.
+        // PartsPerThread strips per thread let a thread that starts late (the other core busy) take fewer of them.
+        // Pick the cut with the smaller cost per strip: its multiply-adds (at ~32 per cycle) plus its packing
+        // (each strip packs all of the operand it does not cut).
+        int parts = t == 1 ? 1 : t * PartsPerThread;
         int tilesM = (m + TK.MR - 1) / TK.MR, tilesN = (n + TK.NR - 1) / TK.NR;
-        long stripM = Math.Min(m, (tilesM + t - 1) / t * TK.MR), stripN = Math.Min(n, (tilesN + t - 1) / t * TK.NR);
+        long stripM = Math.Min(m, (tilesM + parts - 1) / parts * TK.MR), stripN = Math.Min(n, (tilesN + parts - 1) / parts * TK.NR);
         bool splitRows = stripM * n * k / 32 + k * (n + stripM) <= stripN * m * k / 32 + k * (m + stripN);
         fixed (float* pa = a, pb = b, pc = c)
         {
@@ -106,10 +109,10 @@ public static unsafe class Gemm
             {
                 A = pa, B = pb, C = pc, M = m, N = n, K = k,
                 TransA = transA, TransB = transB, Accumulate = accumulate, SplitRows = splitRows,
-                Parts = Math.Min(t, splitRows ? tilesM : tilesN),
+                Parts = Math.Min(parts, splitRows ? tilesM : tilesN),
             };
             if (job.Parts == 1) Compute<TK>(ref job, 0, m, 0, n);
-            else WorkerPool.Run(job.Parts, &RunPart<TK>, &job);
+            else WorkerPool.Run(job.Parts, t, &RunPart<TK>, &job);
         }
     }
 

@@ -4,49 +4,80 @@ namespace Vae.Kernels;
 /// A few persistent background threads that run one parallel loop at a time without allocating.
 /// A training step calls the kernels thousands of times; <c>Parallel.For</c> or a <c>Task</c> per call would allocate
 /// (and the GC pauses would show up in the step time), so the work is handed over through a function pointer and
-/// a state pointer that lives on the caller's stack. The caller runs part 0 itself and waits for the rest.
+/// a state pointer that lives on the caller's stack. The caller works too, and waits for the rest.
 /// </summary>
+/// <remarks>
+/// Parts are claimed, not assigned: every thread (the caller included) takes parts that nobody has taken yet, so
+/// when a worker is slow to wake (the other core busy with something else) the caller does its parts instead of
+/// waiting. Each part is claimed exactly once per call by a compare-and-swap on its flag.
+/// </remarks>
 internal static unsafe class WorkerPool
 {
+    private const int MaxParts = 256;
     private static readonly object Grow = new();
     private static readonly ManualResetEventSlim Done = new(false);
+    private static readonly int[] Claimed = CreateFlags(); // 0 = free in the current call, 1 = taken
     private static Worker[] _workers = [];
     private static delegate*<void*, int, void> _body;
     private static void* _state;
-    private static int _pending;
-    private static int _busy;
+    private static int _parts, _unfinished, _busy;
     private static Exception? _error;
 
-    /// <summary>
-    /// Runs <c>body(state, part)</c> for every part in [0, parts) and returns when all have finished.
-    /// If the pool is already in use (another caller, or a nested call), the parts run one after the other on the
-    /// calling thread instead: callers split their work so that the result does not depend on who runs a part.
-    /// </summary>
-    public static void Run(int parts, delegate*<void*, int, void> body, void* state)
+    private static int[] CreateFlags()
     {
-        if (parts <= 1 || Interlocked.CompareExchange(ref _busy, 1, 0) != 0)
+        var flags = new int[MaxParts];
+        Array.Fill(flags, 1);
+        return flags;
+    }
+
+    /// <summary>
+    /// Runs <c>body(state, part)</c> for every part in [0, parts) on up to <paramref name="threads"/> threads and
+    /// returns when all have finished. If the pool is already in use (another caller, or a nested call), the parts
+    /// run one after the other on the calling thread: callers split their work so that the result does not depend
+    /// on which thread runs a part.
+    /// </summary>
+    public static void Run(int parts, int threads, delegate*<void*, int, void> body, void* state)
+    {
+        if (parts <= 1 || threads <= 1 || parts > MaxParts || Interlocked.CompareExchange(ref _busy, 1, 0) != 0)
         {
             for (int part = 0; part < parts; part++) body(state, part);
             return;
         }
         try
         {
-            EnsureWorkers(parts - 1);
+            int helpers = Math.Min(threads, parts) - 1;
+            EnsureWorkers(helpers);
             _body = body;
             _state = state;
             _error = null;
-            _pending = parts - 1;
+            _parts = parts;
+            _unfinished = parts;
             Done.Reset();
-            for (int part = 1; part < parts; part++) _workers[part - 1].Start(part);
-            // Wait even if part 0 throws: the workers use the caller's state until they are done.
-            try { body(state, 0); }
+            // Freeing the flags publishes the fields above (a worker reads them only after claiming a part).
+            for (int part = 0; part < parts; part++) Volatile.Write(ref Claimed[part], 0);
+            for (int w = 0; w < helpers; w++) _workers[w].Wake((w + 1) * parts / (helpers + 1));
+            // Wait even if a part throws here: the workers use the caller's state until they are done.
+            try { Work(0); }
             finally { Done.Wait(); }
             if (_error is { } e) throw new AggregateException("a worker thread failed", e);
         }
         finally
         {
-            _state = null;
             Volatile.Write(ref _busy, 0);
+        }
+    }
+
+    /// <summary>Runs every part not yet claimed, scanning from <paramref name="start"/> (so threads begin apart).</summary>
+    private static void Work(int start)
+    {
+        int parts = Volatile.Read(ref _parts);
+        for (int i = 0; i < parts; i++)
+        {
+            int part = (start + i) % parts;
+            if (Interlocked.CompareExchange(ref Claimed[part], 1, 0) != 0) continue;
+            try { _body(_state, part); }
+            catch (Exception e) { _error = e; }
+            if (Interlocked.Decrement(ref _unfinished) == 0) Done.Set();
         }
     }
 
@@ -65,15 +96,16 @@ internal static unsafe class WorkerPool
     private sealed class Worker
     {
         // One semaphore per worker: Release wakes exactly this thread, and Wait/Release do not allocate.
+        // A worker that wakes late (after its call ended) finds every flag taken, or helps the call now running.
         private readonly SemaphoreSlim _go = new(0);
-        private int _part;
+        private int _start;
 
         public Worker(int id) =>
             new Thread(Loop) { IsBackground = true, Name = $"Vae.Kernels worker {id}" }.Start();
 
-        public void Start(int part)
+        public void Wake(int start)
         {
-            _part = part;
+            _start = start;
             _go.Release();
         }
 
@@ -82,9 +114,7 @@ internal static unsafe class WorkerPool
             while (true)
             {
                 _go.Wait();
-                try { _body(_state, _part); }
-                catch (Exception e) { _error = e; }
-                if (Interlocked.Decrement(ref _pending) == 0) Done.Set();
+                Work(_start);
             }
         }
     }

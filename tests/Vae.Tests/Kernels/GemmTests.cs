@@ -126,6 +126,29 @@ public class GemmTests
     }
 
     [Test]
+    public void ConcurrentCallersGetBitIdenticalResults()
+    {
+        // Three callers share the worker pool: one gets it, the others run their parts on their own thread.
+        const int m = 64, n = 96, k = 200;
+        var rng = new Random(5);
+        float[] a = RandomArray(rng, m * k), b = RandomArray(rng, k * n), expected = new float[m * n];
+        Gemm.Multiply(a, b, m, n, k, false, false, expected, false, threads: 1);
+        int mismatches = 0;
+        var callers = Enumerable.Range(0, 3).Select(_ => new Thread(() =>
+        {
+            var c = new float[m * n];
+            for (int i = 0; i < 200; i++)
+            {
+                Gemm.Multiply(a, b, m, n, k, false, false, c, false, threads: 2);
+                if (!c.AsSpan().SequenceEqual(expected)) Interlocked.Increment(ref mismatches);
+            }
+        })).ToArray();
+        foreach (var t in callers) t.Start();
+        foreach (var t in callers) t.Join();
+        Assert.That(mismatches, Is.Zero);
+    }
+
+    [Test]
     public void SteadyStateCallsAllocateNothing()
     {
         const int m = 128, n = 784, k = 400;
