@@ -123,7 +123,7 @@ public sealed class TrainCommand : ICommand
             }
 
             var afterTraining = Stopwatch.StartNew();
-            var eval = Trainer.Evaluate(model, test, options.EvalBatchSize, options.Threads, options.Seed);
+            var eval = trainer.Evaluate(test);
             int epoch = result.Epoch;
             run.WritePicture(run.Reconstruction(epoch), Pictures.Reconstructions(model, test, shown));
             run.WritePicture(run.Sample(epoch), Pictures.Samples(model, 64, options.Seed));

@@ -54,6 +54,14 @@ public sealed class Tape
     /// <summary>Threads for the large kernels (matrix products): 0 = all cores.</summary>
     public int Threads { get; set; }
 
+    /// <summary>
+    /// False for inference: outputs get no gradient buffers (less memory) and <see cref="Backward"/> is refused.
+    /// </summary>
+    public bool RecordsGradients { get; set; } = true;
+
+    /// <summary>A tape for forward passes only (evaluation, pictures): no gradient buffers are allocated.</summary>
+    public static Tape ForInference(int threads = 0) => new() { Threads = threads, RecordsGradients = false };
+
     /// <summary>The ops recorded since the last <see cref="Reset"/>, in execution order.</summary>
     public IEnumerable<Node> Nodes => _nodes.Take(_count);
 
@@ -73,7 +81,7 @@ public sealed class Tape
         else { node = new Node(); _nodes.Add(node); }
         _count++;
 
-        bool needsGrad = a.RequiresGrad || (b?.RequiresGrad ?? false) || (c?.RequiresGrad ?? false);
+        bool needsGrad = RecordsGradients && (a.RequiresGrad || (b?.RequiresGrad ?? false) || (c?.RequiresGrad ?? false));
         if (node.Out == null || !ReferenceEquals(node.Op, op))
             node.Out = new Tensor(rows, cols, needsGrad, op);
         else
@@ -96,6 +104,7 @@ public sealed class Tape
     /// </summary>
     public void Backward(Tensor loss)
     {
+        if (!RecordsGradients) throw new InvalidOperationException("this tape is for inference (RecordsGradients = false)");
         if (loss.Length != 1) throw new ArgumentException($"Backward needs a scalar (1x1) loss, got {loss.ShapeString}");
         if (!loss.RequiresGrad) throw new ArgumentException("the loss does not depend on any tensor that requires a gradient");
         for (int i = 0; i < _count; i++)

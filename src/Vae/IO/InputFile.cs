@@ -6,6 +6,23 @@ namespace Vae.IO;
 /// </summary>
 internal static class InputFile
 {
+    /// <summary>Opens an input file for streaming, with the same checks and messages as <see cref="ReadAllBytes"/>.</summary>
+    public static FileStream OpenRead(string path)
+    {
+        if (Directory.Exists(path))
+            throw new InvalidInputFileException(path, "is a folder, not a file");
+        if (!File.Exists(path))
+            throw new FileNotFoundException($"{path}: file not found", path);
+        try
+        {
+            return new FileStream(path, FileMode.Open, FileAccess.Read, FileShare.Read, 1 << 16);
+        }
+        catch (IOException e) when (e is not FileNotFoundException and not DirectoryNotFoundException)
+        {
+            throw new InvalidInputFileException(path, $"cannot be read: {e.Message}", e);
+        }
+    }
+
     public static byte[] ReadAllBytes(string path)
     {
         if (Directory.Exists(path))

@@ -23,7 +23,7 @@ public static class ImportanceWeighted
         if (k < 1) throw new ArgumentOutOfRangeException(nameof(k), "K must be >= 1");
         int d = model.Config.Input, j = model.Latent;
         int b = Math.Max(1, Math.Min(imagesPerBatch, 20000 / k)); // keep B·K rows moderate
-        var tape = new Tape { Threads = threads };
+        var tape = Tape.ForInference(threads);
         var rng = new Rng(seed, RngStreams.Evaluation);
         var x = new Tensor(b, d, name: "x");
         var xk = new Tensor(b * k, d, name: "x_rep");

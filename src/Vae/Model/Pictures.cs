@@ -15,7 +15,7 @@ public static class Pictures
     public static GrayImage Reconstructions(VaeModel model, MnistSet data, IReadOnlyList<int> indices, int scale = 2)
     {
         int n = indices.Count, d = model.Config.Input;
-        var tape = new Tape();
+        var tape = Tape.ForInference();
         var x = new Tensor(n, d, name: "x");
         data.FillBatch(indices.ToArray(), x.Data);
         var cells = new float[2 * n * d];
@@ -33,7 +33,7 @@ public static class Pictures
         var z = new Tensor(count, model.Latent, name: "z");
         rng.FillGaussian(z.Data);
         var images = new float[count * model.Config.Input];
-        model.DecodeImages(new Tape(), z, images);
+        model.DecodeImages(Tape.ForInference(), z, images);
         int cols = (int)Math.Ceiling(Math.Sqrt(count));
         int rows = (count + cols - 1) / cols;
         return GrayImage.Grid(images, count, rows, cols, MnistSet.Side, scale: scale);

@@ -11,9 +11,13 @@ public sealed class Rng
     private bool _hasSpare;
     private float _spare;
 
-    public Rng(ulong seed)
+    /// <summary>
+    /// A generator for one purpose of a run: the same seed with different <paramref name="stream"/> numbers gives
+    /// independent sequences (initialisation, shuffling, noise, evaluation), all reproducible from the one seed.
+    /// </summary>
+    public Rng(ulong seed, ulong stream = 0)
     {
-        ulong x = seed;
+        ulong x = seed ^ (stream * 0xD1B54A32D192ED03UL);
         _s0 = SplitMix64(ref x);
         _s1 = SplitMix64(ref x);
         _s2 = SplitMix64(ref x);

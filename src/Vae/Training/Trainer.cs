@@ -163,28 +163,45 @@ public sealed class Trainer
         return State;
     }
 
+    private Evaluator? _evaluator;
+
+    /// <summary>Evaluates the model on <paramref name="data"/>, reusing one set of buffers across epochs.</summary>
+    public Evaluation Evaluate(MnistSet data)
+    {
+        _evaluator ??= new Evaluator(Options.EvalBatchSize, Options.Threads);
+        return _evaluator.Run(Model, data, Options.Seed);
+    }
+
     /// <summary>
     /// Mean negative ELBO (and its parts) on a data set, with one ε per image from a stream reset to the same start
     /// every time, so evaluations of the same weights agree exactly.
     /// </summary>
-    public static Evaluation Evaluate(VaeModel model, MnistSet data, int batchSize = 1000, int threads = 0, ulong seed = 1)
+    public static Evaluation Evaluate(VaeModel model, MnistSet data, int batchSize = 1000, int threads = 0, ulong seed = 1) =>
+        new Evaluator(batchSize, threads).Run(model, data, seed);
+}
+
+/// <summary>The buffers of a test-set evaluation (an inference tape and one batch), kept for reuse.</summary>
+public sealed class Evaluator(int batchSize, int threads)
+{
+    private readonly Tape _tape = Tape.ForInference(threads);
+    private readonly Tensor _x = new(batchSize, 1, name: "x");
+    private readonly Tensor _eps = new(batchSize, 1, name: "eps");
+    private readonly int[] _indices = new int[batchSize];
+
+    public Evaluation Run(VaeModel model, MnistSet data, ulong seed)
     {
-        var tape = new Tape { Threads = threads };
         var rng = new Rng(seed, RngStreams.Evaluation);
-        var x = new Tensor(batchSize, model.Config.Input, name: "x");
-        var eps = new Tensor(batchSize, model.Latent, name: "eps");
-        var indices = new int[batchSize];
         var sums = new LossSums();
         for (int start = 0; start < data.Count; start += batchSize)
         {
             int b = Math.Min(batchSize, data.Count - start);
-            for (int i = 0; i < b; i++) indices[i] = start + i;
-            x.Reshape(b, model.Config.Input, false);
-            eps.Reshape(b, model.Latent, false);
-            data.FillBatch(indices.AsSpan(0, b), x.Data);
-            if (model.IsVariational) rng.FillGaussian(eps.Data);
-            tape.Reset();
-            var f = model.Forward(tape, x, eps);
+            for (int i = 0; i < b; i++) _indices[i] = start + i;
+            _x.Reshape(b, model.Config.Input, false);
+            _eps.Reshape(b, model.Latent, false);
+            data.FillBatch(_indices.AsSpan(0, b), _x.Data);
+            if (model.IsVariational) rng.FillGaussian(_eps.Data);
+            _tape.Reset();
+            var f = model.Forward(_tape, _x, _eps);
             sums.Add(f.MeanReconstruction + f.MeanKl, f.MeanReconstruction, f.MeanKl, b);
         }
         return new Evaluation(sums.MeanLoss, sums.MeanReconstruction, sums.MeanKl, (int)sums.Images);
