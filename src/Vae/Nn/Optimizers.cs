@@ -39,34 +39,71 @@ public sealed class Adam : IOptimizer
     /// <summary>Restores the position of a saved run (moments are restored into <see cref="M"/> and <see cref="V"/>).</summary>
     public void Restore(long step) => Step = step;
 
-    public void Update(Span<float> p, ReadOnlySpan<float> g)
+    /// <summary>Threads for the update: 0 = all cores. Each element is updated alone, so the count never changes results.</summary>
+    public int Threads { get; set; }
+
+    public unsafe void Update(Span<float> p, ReadOnlySpan<float> g)
     {
         if (p.Length != M.Length || g.Length != M.Length) throw new ArgumentException("buffer sizes do not match the optimizer");
         Step++;
         float c1 = 1f - MathF.Pow(Beta1, Step);
         float c2 = 1f - MathF.Pow(Beta2, Step);
-        float stepSize = LearningRate / c1;
-        float invSqrtC2 = 1f / MathF.Sqrt(c2);
-
-        Span<float> m = M, v = V;
-        int w = Vector<float>.Count, i = 0;
-        var b1 = new Vector<float>(Beta1); var ob1 = new Vector<float>(1f - Beta1);
-        var b2 = new Vector<float>(Beta2); var ob2 = new Vector<float>(1f - Beta2);
-        var eps = new Vector<float>(Epsilon); var ss = new Vector<float>(stepSize); var ic2 = new Vector<float>(invSqrtC2);
-        for (; i <= p.Length - w; i += w)
+        fixed (float* pp = p, pg = g, pm = M, pv = V)
         {
-            var gi = new Vector<float>(g[i..]);
-            var mi = b1 * new Vector<float>(m[i..]) + ob1 * gi;
-            var vi = b2 * new Vector<float>(v[i..]) + ob2 * gi * gi;
-            mi.CopyTo(m[i..]);
-            vi.CopyTo(v[i..]);
-            (new Vector<float>(p[i..]) - ss * mi / (Vector.SquareRoot(vi) * ic2 + eps)).CopyTo(p[i..]);
+            var job = new Job
+            {
+                P = pp, G = pg, M = pm, V = pv, Length = p.Length,
+                Beta1 = Beta1, Beta2 = Beta2, Epsilon = Epsilon,
+                StepSize = LearningRate / c1, InvSqrtC2 = 1f / MathF.Sqrt(c2),
+            };
+            // Large buffers (the default VAE has 650k parameters) are split in contiguous parts over the cores.
+            int threads = Threads > 0 ? Threads : Environment.ProcessorCount;
+            job.Parts = p.Length < 1 << 16 ? 1 : Math.Min(8, 2 * threads);
+            if (job.Parts == 1) UpdateRange(ref job, 0, p.Length);
+            else Kernels.WorkerPool.Run(job.Parts, threads, &RunPart, &job);
         }
-        for (; i < p.Length; i++)
+    }
+
+    private unsafe struct Job
+    {
+        public float* P, G, M, V;
+        public int Length, Parts;
+        public float Beta1, Beta2, Epsilon, StepSize, InvSqrtC2;
+    }
+
+    private static unsafe void RunPart(void* state, int part)
+    {
+        ref Job job = ref *(Job*)state;
+        int w = Vector<float>.Count;
+        // Part boundaries on whole vectors, so each part but the last has no scalar tail.
+        int per = (job.Length / job.Parts + w - 1) / w * w;
+        int start = Math.Min(job.Length, part * per);
+        int end = part == job.Parts - 1 ? job.Length : Math.Min(job.Length, start + per);
+        UpdateRange(ref job, start, end);
+    }
+
+    /// <summary>m ← β₁m + (1−β₁)g; v ← β₂v + (1−β₂)g²; p ← p − stepSize · m / (√v · invSqrtC2 + ε), on [start, end).</summary>
+    private static unsafe void UpdateRange(ref Job job, int start, int end)
+    {
+        float* p = job.P, g = job.G, m = job.M, v = job.V;
+        int w = Vector<float>.Count, i = start;
+        var b1 = new Vector<float>(job.Beta1); var ob1 = new Vector<float>(1f - job.Beta1);
+        var b2 = new Vector<float>(job.Beta2); var ob2 = new Vector<float>(1f - job.Beta2);
+        var eps = new Vector<float>(job.Epsilon); var ss = new Vector<float>(job.StepSize); var ic2 = new Vector<float>(job.InvSqrtC2);
+        for (; i <= end - w; i += w)
         {
-            m[i] = Beta1 * m[i] + (1f - Beta1) * g[i];
-            v[i] = Beta2 * v[i] + (1f - Beta2) * g[i] * g[i];
-            p[i] -= stepSize * m[i] / (MathF.Sqrt(v[i]) * invSqrtC2 + Epsilon);
+            var gi = Vector.Load(g + i);
+            var mi = b1 * Vector.Load(m + i) + ob1 * gi;
+            var vi = b2 * Vector.Load(v + i) + ob2 * gi * gi;
+            mi.Store(m + i);
+            vi.Store(v + i);
+            (Vector.Load(p + i) - ss * mi / (Vector.SquareRoot(vi) * ic2 + eps)).Store(p + i);
+        }
+        for (; i < end; i++)
+        {
+            m[i] = job.Beta1 * m[i] + (1f - job.Beta1) * g[i];
+            v[i] = job.Beta2 * v[i] + (1f - job.Beta2) * g[i] * g[i];
+            p[i] -= job.StepSize * m[i] / (MathF.Sqrt(v[i]) * job.InvSqrtC2 + job.Epsilon);
         }
     }
 }
