@@ -69,6 +69,27 @@ public class TrainerTests
     }
 
     [Test]
+    public void SteadyStateTrainingStepsOfTheDefaultVaeAllocateNothing()
+    {
+        // The default model and batch size on random digits; the stop callback runs between steps, so it can read
+        // the allocation counter after step 5 (warm) and after step 25.
+        int count = 128 * 30;
+        var images = new byte[count * MnistSet.Pixels];
+        new Random(3).NextBytes(images);
+        var train = new MnistSet(images, new byte[count]);
+        var trainer = new Trainer(new VaeModel(new VaeConfig()), new TrainOptions { Threads = 2 }, count);
+        long before = 0, after = 0;
+        int steps = 0;
+        trainer.RunEpoch(train, () =>
+        {
+            if (steps == 5) before = GC.GetAllocatedBytesForCurrentThread();
+            if (steps == 25) after = GC.GetAllocatedBytesForCurrentThread();
+            return steps++ >= 25;
+        });
+        Assert.That(after - before, Is.Zero, "bytes allocated by 20 steady-state steps");
+    }
+
+    [Test]
     public void NonFiniteLossStopsWithTheStepNamed()
     {
         var (train, _) = Slice();
