@@ -27,9 +27,9 @@ public sealed class BenchMatmulCommand : ICommand
 
     private ArgParser Parser() => new ArgParser(Name, Summary)
         .Option("threads", "0", "threads for both libraries; 0 = all cores", "N")
-        .Option("repeats", "5", "timed repetitions per shape; the best one is reported", "N")
+        .Option("repeats", "20", "timed repetitions per shape; the best one is reported", "N")
         .Option("warmup", "2", "untimed repetitions first (JIT, caches, buffers)", "N")
-        .Option("min-ms", "50", "each repetition runs the product enough times to last this long", "MS");
+        .Option("min-ms", "10", "each repetition runs the product enough times to last this long", "MS");
 
     public int Run(IReadOnlyList<string> args)
     {
