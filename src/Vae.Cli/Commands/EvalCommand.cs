@@ -17,6 +17,7 @@ public sealed class EvalCommand : ICommand
             .Data()
             .Option("iwae", "0", "also estimate −log p(x) with K importance samples per image (0 = off)", "K")
             .Option("seed", "1", "seed for the evaluation's ε", "S")
+            .Flag("per-class", "also the test loss of each digit's images")
             .Threads();
         if (!p.Parse(args)) { Console.Out.Write(p.Help()); return ExitCodes.Ok; }
         int k = p.GetInt("iwae", 0, 100_000);
@@ -34,6 +35,13 @@ public sealed class EvalCommand : ICommand
         {
             double nll = ImportanceWeighted.NegativeLogLikelihood(loaded.Model, test, k, threads, seed);
             Console.Out.WriteLine(string.Create(inv, $"  −log p(x) ≈ {nll:F3}  (importance-weighted, K = {k}; the ELBO bound is {e.Loss:F3})"));
+        }
+        if (p.GetFlag("per-class"))
+        {
+            var per = PerLabelEvaluation.Run(loaded.Model, test, batchSize: 1000, threads: threads, seed: seed);
+            for (int c = 0; c < per.Length; c++)
+                if (per[c] is { } pc)
+                    Console.Out.WriteLine(string.Create(inv, $"  digit {c}: test loss {pc.Loss:F3} = {pc.Reconstruction:F3} + {pc.Kl:F3} ({pc.Images} images)"));
         }
         return ExitCodes.Ok;
     }

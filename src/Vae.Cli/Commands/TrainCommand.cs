@@ -28,6 +28,7 @@ public sealed class TrainCommand : ICommand
             .ModelOptions()
             .Option("beta", "1", "weight β of the KL term (β > 1: β-VAE)", "B")
             .Option("clip-grad", "0", "clip the global gradient norm to this value (0 = off)", "NORM")
+            .DebiasOptions()
             .Flag("resume", "continue the run saved in --out (its resume.safetensors) up to --epochs");
         if (!p.Parse(args)) { Console.Out.Write(p.Help()); return ExitCodes.Ok; }
 
@@ -41,7 +42,7 @@ public sealed class TrainCommand : ICommand
         Nn.Adam? adam = null;
         if (resume)
         {
-            var given = RunOptions.Where(p.Has).ToArray();
+            var given = RunOptions.Concat(DebiasRunOptions.Names).Where(p.Has).ToArray();
             if (given.Length > 0)
                 throw new UsageException($"--resume continues the saved run as it was; drop --{string.Join(", --", given)}");
             if (!File.Exists(run.Resume)) throw new UsageException($"nothing to resume: {run.Resume} does not exist");
@@ -71,10 +72,12 @@ public sealed class TrainCommand : ICommand
                 Beta = (float)p.GetDouble("beta", 0, 1e6),
                 ClipGradNorm = (float)p.GetDouble("clip-grad", 0, 1e9),
             };
+            options = DebiasRunOptions.Read(p, options);
             model = new VaeModel(config);
         }
         CommonOptions.EnsureWritableFolder(run.Path);
         var (train, test) = CommonOptions.LoadMnist(p.GetRequiredString("data"));
+        train = DebiasRunOptions.TrainingSet(train, options);
         return Train(run, model, options, train, test, state, adam);
     }
 
@@ -94,6 +97,7 @@ public sealed class TrainCommand : ICommand
         if (resumeState != null)
             Console.Out.WriteLine($"resuming {run.Path} after epoch {resumeState.Epoch}" +
                 (resumeState.BatchInEpoch > 0 ? $", batch {resumeState.BatchInEpoch}" : ""));
+        if (DebiasRunOptions.Describe(options, train.Count) is { } debiasLine) Console.Out.WriteLine(debiasLine);
 
         using var stop = new StopSignal();
         var progress = new ProgressLine();
@@ -141,11 +145,20 @@ public sealed class TrainCommand : ICommand
                 $"epoch {epoch,3}  train {result.Train.MeanLoss:F2} (recon {result.Train.MeanReconstruction:F2} + kl {result.Train.MeanKl:F2})" +
                 $"  test {eval.Loss:F2} (recon {eval.Reconstruction:F2} + kl {eval.Kl:F2})  {result.ImagesPerSecond:N0} img/s"));
         }
+        if (options.Debias != null || options.BiasDigit != null)
+            foreach (var line in DebiasRunOptions.PerLabelLines(model, test, options)) Console.Out.WriteLine(line);
         Console.Out.WriteLine($"done: {run.Metrics}, {run.Model}, pictures in {run.Path}");
         return ExitCodes.Ok;
     }
 
-    private static Dictionary<string, string> Metadata(TrainOptions o) => new()
+    private static Dictionary<string, string> Metadata(TrainOptions o)
+    {
+        var m = MetadataWithoutDebias(o);
+        DebiasRunOptions.AddMetadata(m, o);
+        return m;
+    }
+
+    private static Dictionary<string, string> MetadataWithoutDebias(TrainOptions o) => new()
     {
         ["train.batch_size"] = o.BatchSize.ToString(CultureInfo.InvariantCulture),
         ["train.lr"] = o.LearningRate.ToString("R", CultureInfo.InvariantCulture),
@@ -159,7 +172,7 @@ public sealed class TrainCommand : ICommand
         string Get(string k) => m.TryGetValue(k, out var v) ? v : throw new InvalidInputFileException(path, $"metadata has no '{k}'");
         float F(string k) => float.TryParse(Get(k), NumberStyles.Float, CultureInfo.InvariantCulture, out float v) && float.IsFinite(v)
             ? v : throw new InvalidInputFileException(path, $"metadata '{k}' is not a number");
-        return new TrainOptions
+        return DebiasRunOptions.FromMetadata(path, m, new TrainOptions
         {
             BatchSize = int.TryParse(Get("train.batch_size"), NumberStyles.Integer, CultureInfo.InvariantCulture, out int b) && b > 0
                 ? b : throw new InvalidInputFileException(path, "metadata 'train.batch_size' is not a positive count"),
@@ -168,6 +181,6 @@ public sealed class TrainCommand : ICommand
                 ? s : throw new InvalidInputFileException(path, "metadata 'train.seed' is not a seed"),
             Beta = F("train.beta"),
             ClipGradNorm = F("train.clip_grad"),
-        };
+        });
     }
 }

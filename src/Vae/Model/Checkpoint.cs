@@ -18,6 +18,8 @@ public sealed record LoadedCheckpoint(VaeModel Model, IReadOnlyDictionary<string
 public static class Checkpoint
 {
     private const string MomentPrefix = "optimizer.m.", VariancePrefix = "optimizer.v.";
+    /// <summary>The tensor of <see cref="TrainingState.DebiasProbabilities"/> in a resumable checkpoint.</summary>
+    public const string DebiasProbabilities = "state.debias_probabilities";
 
     /// <summary>Writes the model (and, for resuming, the optimizer and state) atomically to <paramref name="path"/>.</summary>
     public static void Save(string path, VaeModel model, IReadOnlyDictionary<string, string>? extraMetadata = null,
@@ -41,6 +43,7 @@ public static class Checkpoint
         }
         if (state != null)
             foreach (var (k, v) in state.ToMetadata()) metadata[k] = v;
+        if (state?.DebiasProbabilities is { } p) tensors.Add((DebiasProbabilities, [p.Length], p));
         if (extraMetadata != null)
             foreach (var (k, v) in extraMetadata) metadata.TryAdd(k, v);
         SafeTensors.Write(path, tensors, metadata);
@@ -92,6 +95,12 @@ public static class Checkpoint
                 catch (Exception e) when (e is FormatException or OverflowException)
                 {
                     throw new InvalidInputFileException(path, $"bad training state: {e.Message}");
+                }
+                if (file.TryGet(DebiasProbabilities, out var p))
+                {
+                    if (p.Shape.Length != 1) throw new InvalidInputFileException(path, $"tensor '{DebiasProbabilities}' is not a vector");
+                    state.DebiasProbabilities = p.Data;
+                    expected.Add(DebiasProbabilities);
                 }
             }
         }

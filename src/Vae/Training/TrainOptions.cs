@@ -16,6 +16,18 @@ public sealed record TrainOptions
     public float ClipGradNorm { get; init; }
     /// <summary>Batch size for evaluation (does not change results, only speed and memory).</summary>
     public int EvalBatchSize { get; init; } = 1000;
+    /// <summary>
+    /// DB-VAE resampling (Amini et al. 2019) when set: each epoch draws its N images with replacement from
+    /// <see cref="Lecture.Debias.Probabilities"/> of the model's μ at the epoch's start, instead of a shuffle.
+    /// </summary>
+    public Lecture.DebiasOptions? Debias { get; init; }
+    /// <summary>
+    /// The biased training set of the debiasing demonstration: only <see cref="BiasKeep"/> of the images of this digit
+    /// (null = none) are kept (<see cref="Data.Subsets.KeepFractionOf"/>, seeded by <see cref="Seed"/>). Applied by whoever
+    /// loads the data; kept here so that a resumed run rebuilds the same set.
+    /// </summary>
+    public int? BiasDigit { get; init; }
+    public double BiasKeep { get; init; } = 1;
 
     public void Validate()
     {
@@ -25,11 +37,14 @@ public sealed record TrainOptions
         if (Threads < 0) throw new ArgumentException("threads must be >= 1 (or 0 for all cores)");
         if (!(Beta >= 0) || !float.IsFinite(Beta)) throw new ArgumentException("beta must be >= 0");
         if (!(ClipGradNorm >= 0)) throw new ArgumentException("clip-grad must be >= 0");
+        Debias?.Validate();
+        if (BiasDigit is < 0 or > 9) throw new ArgumentException("bias-digit must be 0..9");
+        if (!(BiasKeep >= 0 && BiasKeep <= 1)) throw new ArgumentException("bias-keep must be in [0, 1]");
     }
 }
 
 /// <summary>Rng stream numbers: one purpose each, so that adding a use of randomness never shifts another.</summary>
 public static class RngStreams
 {
-    public const ulong Init = 0, Shuffle = 1, Noise = 2, Evaluation = 3, Sampling = 4;
+    public const ulong Init = 0, Shuffle = 1, Noise = 2, Evaluation = 3, Sampling = 4, Subset = 5;
 }

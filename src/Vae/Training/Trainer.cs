@@ -71,7 +71,7 @@ public sealed class Trainer
         if (train.Count != _order.Length) throw new ArgumentException("the training set changed size");
         int epoch = State.Epoch + 1;
         int batches = BatchesPerEpoch(train.Count);
-        PrepareOrder();
+        PrepareOrder(train);
 
         var clock = Stopwatch.StartNew();
         double secondsBefore = State.EpochSeconds;
@@ -104,19 +104,37 @@ public sealed class Trainer
         State.EpochSums = default;
         State.EpochSeconds = 0;
         State.ShuffleAtEpochStart = _shuffle.GetState();
+        State.DebiasProbabilities = null;   // the next epoch computes its own from the weights it starts with
         return result;
     }
 
     /// <summary>
-    /// The epoch's order: the identity shuffled by the shuffle stream as it stood at the epoch's start, so a run resumed
-    /// in the middle of an epoch rebuilds the very same order.
+    /// The epoch's order: the identity shuffled by the shuffle stream as it stood at the epoch's start (or, with
+    /// --debias, N weighted draws from that stream), so a run resumed in the middle of an epoch rebuilds the same order.
     /// </summary>
-    private void PrepareOrder()
+    private void PrepareOrder(MnistSet train)
     {
         if (_orderState == State.ShuffleAtEpochStart) return;
         _shuffle.SetState(State.ShuffleAtEpochStart);
-        for (int i = 0; i < _order.Length; i++) _order[i] = i;
-        _shuffle.Shuffle(_order);
+        if (Options.Debias is { } debias)
+        {
+            // DB-VAE: N draws with replacement from P(μ of the weights at the epoch's start). A run resumed mid-epoch no
+            // longer has those weights, so P travels in the state (and the checkpoint); at an epoch start it is recomputed.
+            if (State.BatchInEpoch == 0 || State.DebiasProbabilities == null)
+            {
+                if (State.BatchInEpoch > 0) throw new InvalidOperationException("a --debias run resumed mid-epoch needs its saved probabilities");
+                var codes = Lecture.LatentCodes.Encode(Model, train, batchSize: Options.EvalBatchSize, threads: Options.Threads);
+                var p = Lecture.Debias.Probabilities(codes.Mu, codes.Count, codes.Latent, debias);
+                State.DebiasProbabilities = Array.ConvertAll(p, v => (float)v);
+            }
+            if (State.DebiasProbabilities.Length != train.Count) throw new ArgumentException("the saved debias probabilities do not match the training set");
+            Lecture.Debias.Draw(State.DebiasProbabilities, _shuffle, _order);
+        }
+        else
+        {
+            for (int i = 0; i < _order.Length; i++) _order[i] = i;
+            _shuffle.Shuffle(_order);
+        }
         _orderState = State.ShuffleAtEpochStart;
     }
 

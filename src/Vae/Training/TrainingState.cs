@@ -21,6 +21,11 @@ public sealed class TrainingState
     public string? Noise { get; set; }
     public LossSums EpochSums;
     public double EpochSeconds { get; set; }
+    /// <summary>
+    /// With --debias: the sampling probabilities the epoch under way draws from (computed from the weights at its start,
+    /// which a mid-epoch checkpoint no longer has). Saved as the tensor <c>state.debias_probabilities</c>; null otherwise.
+    /// </summary>
+    public float[]? DebiasProbabilities { get; set; }
 
     private static string D(double v) => v.ToString("R", CultureInfo.InvariantCulture);
 
