@@ -13,7 +13,13 @@ public sealed class TrainCommand : ICommand
     public string Name => "train";
     public string Summary => "train a VAE (or autoencoder) on MNIST; metrics, pictures and checkpoints go to --out";
 
-    private static readonly string[] RunOptions = ["batch-size", "lr", "seed", "beta", "clip-grad", "model", "hidden", "latent", "activation", "likelihood"];
+    private static readonly string[] RunOptions = ["batch-size", "lr", "seed", "beta", "kl-warmup", "capacity", "capacity-iters", "gamma", "clip-grad", "model", "hidden", "latent", "activation", "likelihood"];
+
+    /// <summary>
+    /// Test seam: asked before every step besides the signals; true stops the run there exactly as Ctrl-C would
+    /// (checkpoint, metrics, exit 130), so tests can interrupt at a chosen step without racing a signal.
+    /// </summary>
+    internal Func<bool>? StopWhen { get; init; }
 
     public int Run(IReadOnlyList<string> args)
     {
@@ -27,6 +33,10 @@ public sealed class TrainCommand : ICommand
             .Threads()
             .ModelOptions()
             .Option("beta", "1", "weight β of the KL term (β > 1: β-VAE)", "B")
+            .Option("kl-warmup", "0", "ramp β linearly from 0 over this many epochs (fractions allowed; 0 = off)", "E")
+            .Option("capacity", null, "capacity objective (Burgess et al. 2018): loss = recon + γ·|KL − C_t|, C_t rising to C nats (replaces β)", "C")
+            .Option("capacity-iters", "10000", "steps over which C_t rises linearly from 0 to --capacity", "N")
+            .Option("gamma", "100", "γ of the capacity objective", "G")
             .Option("clip-grad", "0", "clip the global gradient norm to this value (0 = off)", "NORM")
             .DebiasOptions()
             .Flag("resume", "continue the run saved in --out (its resume.safetensors) up to --epochs");
@@ -70,30 +80,40 @@ public sealed class TrainCommand : ICommand
                 Seed = (ulong)p.GetInt("seed", 0),
                 Threads = threads,
                 Beta = (float)p.GetDouble("beta", 0, 1e6),
+                KlWarmupEpochs = p.GetDouble("kl-warmup", 0, 1e6),
+                Capacity = p.Has("capacity") ? (float)p.GetDouble("capacity", 0, 1e6) : null,
+                CapacityIters = p.GetInt("capacity-iters", 0),
+                Gamma = (float)p.GetDouble("gamma", 0, 1e9),
                 ClipGradNorm = (float)p.GetDouble("clip-grad", 0, 1e9),
             };
             options = DebiasRunOptions.Read(p, options);
             model = new VaeModel(config);
+            if (options.Capacity != null && (p.Has("beta") || p.Has("kl-warmup")))
+                throw new UsageException("--capacity replaces β: drop --beta and --kl-warmup (or drop --capacity)");
+            if (options.Capacity == null && (p.Has("capacity-iters") || p.Has("gamma")))
+                throw new UsageException("--capacity-iters and --gamma belong to --capacity C");
         }
         CommonOptions.EnsureWritableFolder(run.Path);
         var (train, test) = CommonOptions.LoadMnist(p.GetRequiredString("data"));
         train = DebiasRunOptions.TrainingSet(train, options);
-        return Train(run, model, options, train, test, state, adam);
+        return Train(run, model, options, train, test, state, adam, StopWhen);
     }
 
     /// <summary>The training loop of the command: epochs, then metrics, pictures and checkpoints after each.</summary>
     public static int Train(RunFolder run, VaeModel model, TrainOptions options, MnistSet train, MnistSet test,
-        TrainingState? resumeState = null, Nn.Adam? optimizer = null)
+        TrainingState? resumeState = null, Nn.Adam? optimizer = null, Func<bool>? stopWhen = null)
     {
-        var trainer = new Trainer(model, options, train.Count, resumeState, optimizer) { KlWeight = _ => options.Beta };
+        var trainer = new Trainer(model, options, train.Count, resumeState, optimizer);   // its Objective: KlSchedule
         if (resumeState == null) run.StartMetrics(); else run.TrimMetrics(resumeState.Epoch);
+        if (resumeState == null || !File.Exists(run.KlPerDim)) run.StartKlPerDim(model.Latent);
+        var activity = new Lecture.LatentActivity(options.EvalBatchSize, options.Threads);   // buffers reused every epoch
         var runMetadata = Metadata(options);
         int[] shown = [0, 1, 2, 3, 4, 5, 6, 7];
         shown = shown.Where(i => i < test.Count).ToArray();
 
         Console.Out.WriteLine($"model {model.Config}, {model.Parameters.Count:N0} parameters; " +
             $"{train.Count:N0} training and {test.Count:N0} test images; batch {options.BatchSize}, lr {options.LearningRate}, " +
-            $"β {options.Beta}, seed {options.Seed}, {(options.Threads == 0 ? Environment.ProcessorCount : options.Threads)} threads");
+            $"{ObjectiveText(options)}, seed {options.Seed}, {(options.Threads == 0 ? Environment.ProcessorCount : options.Threads)} threads");
         if (resumeState != null)
             Console.Out.WriteLine($"resuming {run.Path} after epoch {resumeState.Epoch}" +
                 (resumeState.BatchInEpoch > 0 ? $", batch {resumeState.BatchInEpoch}" : ""));
@@ -106,7 +126,7 @@ public sealed class TrainCommand : ICommand
             EpochResult result;
             try
             {
-                result = trainer.RunEpoch(train, () => stop.Requested, progress.Report);
+                result = trainer.RunEpoch(train, () => stop.Requested || stopWhen?.Invoke() == true, progress.Report);
             }
             catch (NonFiniteLossException e)
             {
@@ -132,7 +152,10 @@ public sealed class TrainCommand : ICommand
             run.WritePicture(run.Reconstruction(epoch), Pictures.Reconstructions(model, test, shown));
             run.WritePicture(run.Sample(epoch), Pictures.Samples(model, 64, options.Seed));
             // seconds = the epoch's training time plus its evaluation and pictures (checkpoint writing excluded).
-            run.AppendMetrics(result, eval, result.Seconds + afterTraining.Elapsed.TotalSeconds);
+            var latent = activity.Measure(model, test);
+            run.AppendMetrics(result, eval, result.Seconds + afterTraining.Elapsed.TotalSeconds, latent.ActiveUnits);
+            run.AppendKlPerDim(epoch, latent.Kl);
+            RunReport.Write(run, model, runMetadata, epoch, options.Epochs, latent);
             var epochMetadata = new Dictionary<string, string>(runMetadata)
             {
                 ["epoch"] = epoch.ToString(CultureInfo.InvariantCulture),
@@ -143,13 +166,18 @@ public sealed class TrainCommand : ICommand
 
             Console.Out.WriteLine(string.Create(CultureInfo.InvariantCulture,
                 $"epoch {epoch,3}  train {result.Train.MeanLoss:F2} (recon {result.Train.MeanReconstruction:F2} + kl {result.Train.MeanKl:F2})" +
-                $"  test {eval.Loss:F2} (recon {eval.Reconstruction:F2} + kl {eval.Kl:F2})  {result.ImagesPerSecond:N0} img/s"));
+                $"  test {eval.Loss:F2} (recon {eval.Reconstruction:F2} + kl {eval.Kl:F2})  active units {latent.ActiveUnits}/{model.Latent}" +
+                $"  {result.ImagesPerSecond:N0} img/s"));
         }
         if (options.Debias != null || options.BiasDigit != null)
             foreach (var line in DebiasRunOptions.PerLabelLines(model, test, options)) Console.Out.WriteLine(line);
-        Console.Out.WriteLine($"done: {run.Metrics}, {run.Model}, pictures in {run.Path}");
+        Console.Out.WriteLine($"done: {run.Metrics}, {run.Model}, {run.Report}, pictures in {run.Path}");
         return ExitCodes.Ok;
     }
+
+    private static string ObjectiveText(TrainOptions o) =>
+        o.Capacity is float c ? $"capacity C {c} over {o.CapacityIters} steps, γ {o.Gamma}"
+        : o.KlWarmupEpochs > 0 ? $"β {o.Beta} (warm-up {o.KlWarmupEpochs} epochs)" : $"β {o.Beta}";
 
     private static Dictionary<string, string> Metadata(TrainOptions o)
     {
@@ -164,6 +192,10 @@ public sealed class TrainCommand : ICommand
         ["train.lr"] = o.LearningRate.ToString("R", CultureInfo.InvariantCulture),
         ["train.seed"] = o.Seed.ToString(CultureInfo.InvariantCulture),
         ["train.beta"] = o.Beta.ToString("R", CultureInfo.InvariantCulture),
+        ["train.kl_warmup"] = o.KlWarmupEpochs.ToString("R", CultureInfo.InvariantCulture),
+        ["train.capacity"] = o.Capacity is float c ? c.ToString("R", CultureInfo.InvariantCulture) : "off",
+        ["train.capacity_iters"] = o.CapacityIters.ToString(CultureInfo.InvariantCulture),
+        ["train.gamma"] = o.Gamma.ToString("R", CultureInfo.InvariantCulture),
         ["train.clip_grad"] = o.ClipGradNorm.ToString("R", CultureInfo.InvariantCulture),
     };
 
@@ -180,6 +212,14 @@ public sealed class TrainCommand : ICommand
             Seed = ulong.TryParse(Get("train.seed"), NumberStyles.Integer, CultureInfo.InvariantCulture, out ulong s)
                 ? s : throw new InvalidInputFileException(path, "metadata 'train.seed' is not a seed"),
             Beta = F("train.beta"),
+            // The KL schedule (absent from checkpoints older than it: then the plain β it had).
+            KlWarmupEpochs = m.ContainsKey("train.kl_warmup") ? F("train.kl_warmup") : 0,
+            Capacity = m.TryGetValue("train.capacity", out var cap) && cap != "off" ? F("train.capacity") : null,
+            CapacityIters = m.ContainsKey("train.capacity_iters")
+                ? long.TryParse(Get("train.capacity_iters"), NumberStyles.Integer, CultureInfo.InvariantCulture, out long n) && n >= 0
+                    ? n : throw new InvalidInputFileException(path, "metadata 'train.capacity_iters' is not a count")
+                : 0,
+            Gamma = m.ContainsKey("train.gamma") ? F("train.gamma") : 100f,
             ClipGradNorm = F("train.clip_grad"),
         });
     }

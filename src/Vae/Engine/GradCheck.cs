@@ -88,7 +88,7 @@ public static class GradCheck
             foreach (ref float v in t.Data) v = rng.NextUniform(lo, hi);
             return t;
         }
-        // Values kept away from ReLU's kink so that x ± h stays on one side of it.
+        // Values kept away from the kink of ReLU and |x| so that x ± h stays on one side of it.
         Tensor AwayFromZero(int r, int c)
         {
             var t = Rand(r, c);
@@ -115,6 +115,8 @@ public static class GradCheck
         { var x = Rand(r, c); var y = Rand(r, c); Run("multiply", t => t.Multiply(x, y), x, y); }
         { var x = Rand(r, c); Run("multiply (x·x)", t => t.Multiply(x, x), x); }
         { var x = Rand(r, c); Run("scale", t => t.Scale(x, -1.7f), x); }
+        { var x = Rand(r, c); Run("add_scalar", t => t.AddScalar(x, 0.6f), x); }
+        { var x = AwayFromZero(r, c); Run("abs", t => t.Abs(x), x); }
         { var x = Rand(r, c, -2f, 1.5f); Run("exp", t => t.Exp(x), x); }
         { var x = Rand(r, c, 0.5f, 3f); Run("log", t => t.Log(x), x); }
         { var x = AwayFromZero(r, c); Run("relu", t => t.Relu(x), x); }

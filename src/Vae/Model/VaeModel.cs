@@ -100,7 +100,11 @@ public sealed class VaeModel
     /// One forward pass and its loss. x (B,In) in [0,1]; eps (B,J) ~ N(0, I) drawn by the caller (ignored by the
     /// autoencoder); klWeight is β. Loss (1,1) = mean over the batch of recon + β·KL.
     /// </summary>
-    public ForwardResult Forward(Tape tape, Tensor x, Tensor eps, float klWeight = 1f)
+    public ForwardResult Forward(Tape tape, Tensor x, Tensor eps, float klWeight = 1f) =>
+        Forward(tape, x, eps, KlObjective.Weighted(klWeight));
+
+    /// <summary>One forward pass with the loss of <paramref name="objective"/> (β-weighted or capacity, see KlObjective).</summary>
+    public ForwardResult Forward(Tape tape, Tensor x, Tensor eps, KlObjective objective)
     {
         var (mu, logVar) = Encode(tape, x);
         var z = logVar == null ? mu : tape.Reparameterize(mu, logVar, eps);   // z = μ + σ ⊙ ε
@@ -109,9 +113,19 @@ public sealed class VaeModel
         if (logVar == null)
             return new ForwardResult(tape.Mean(recon), recon, null, logits, mu, null);
         var kl = tape.KlStandardNormal(mu, logVar);
-        var perImage = klWeight == 1f ? tape.Add(recon, kl) : tape.Add(recon, tape.Scale(kl, klWeight));
-        return new ForwardResult(tape.Mean(perImage), recon, kl, logits, mu, logVar);
+        var loss = objective.HasCapacity
+            ? CapacityLoss(tape, recon, kl, objective.Capacity, objective.Gamma)
+            : WeightedLoss(tape, recon, kl, objective.Beta);
+        return new ForwardResult(loss, recon, kl, logits, mu, logVar);
     }
+
+    /// <summary>mean_b (recon + β·KL): the negative ELBO at β = 1, the β-VAE loss otherwise. (B,1),(B,1) → (1,1).</summary>
+    private static Tensor WeightedLoss(Tape tape, Tensor recon, Tensor kl, float beta) =>
+        tape.Mean(beta == 1f ? tape.Add(recon, kl) : tape.Add(recon, tape.Scale(kl, beta)));
+
+    /// <summary>mean_b recon + γ·|mean_b KL − C| (Burgess et al. 2018, eq. 8). (B,1),(B,1) → (1,1).</summary>
+    private static Tensor CapacityLoss(Tape tape, Tensor recon, Tensor kl, float capacity, float gamma) =>
+        tape.Add(tape.Mean(recon), tape.Scale(tape.Abs(tape.AddScalar(tape.Mean(kl), -capacity)), gamma));
 
     /// <summary>− log p(x|z) per image (B,1): BCE with logits for Bernoulli; for Gaussian, the unit-variance NLL of x
     /// around σ(logits) (the VAE) or the lecture's ‖x − x̂‖² (the autoencoder).</summary>

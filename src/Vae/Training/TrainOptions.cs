@@ -12,6 +12,16 @@ public sealed record TrainOptions
     public int Threads { get; init; }
     /// <summary>β, the weight of the KL term (β-VAE, Higgins et al. 2017); 1 gives the ELBO.</summary>
     public float Beta { get; init; } = 1f;
+    /// <summary>KL warm-up: β ramps linearly from 0 to <see cref="Beta"/> over this many epochs (0 = off). See KlSchedule.</summary>
+    public double KlWarmupEpochs { get; init; }
+    /// <summary>
+    /// Capacity objective (Burgess et al. 2018) when set: loss = recon + γ·|KL − C_t|, C_t rising from 0 to this
+    /// many nats over <see cref="CapacityIters"/> steps; β and warm-up are then unused.
+    /// </summary>
+    public float? Capacity { get; init; }
+    public long CapacityIters { get; init; }
+    /// <summary>γ of the capacity objective.</summary>
+    public float Gamma { get; init; } = 100f;
     /// <summary>Clip the global gradient norm to this value before each update (0 = off).</summary>
     public float ClipGradNorm { get; init; }
     /// <summary>Batch size for evaluation (does not change results, only speed and memory).</summary>
@@ -36,6 +46,10 @@ public sealed record TrainOptions
         if (!(LearningRate > 0) || !float.IsFinite(LearningRate)) throw new ArgumentException("learning rate must be > 0");
         if (Threads < 0) throw new ArgumentException("threads must be >= 1 (or 0 for all cores)");
         if (!(Beta >= 0) || !float.IsFinite(Beta)) throw new ArgumentException("beta must be >= 0");
+        if (!(KlWarmupEpochs >= 0) || !double.IsFinite(KlWarmupEpochs)) throw new ArgumentException("kl-warmup must be >= 0");
+        if (Capacity is float c && (!(c >= 0) || !float.IsFinite(c))) throw new ArgumentException("capacity must be >= 0");
+        if (CapacityIters < 0) throw new ArgumentException("capacity-iters must be >= 0");
+        if (!(Gamma >= 0) || !float.IsFinite(Gamma)) throw new ArgumentException("gamma must be >= 0");
         if (!(ClipGradNorm >= 0)) throw new ArgumentException("clip-grad must be >= 0");
         Debias?.Validate();
         if (BiasDigit is < 0 or > 9) throw new ArgumentException("bias-digit must be 0..9");

@@ -44,6 +44,9 @@ public sealed class Trainer
         _shuffle = new Rng(options.Seed, RngStreams.Shuffle);
         _noise = new Rng(options.Seed, RngStreams.Noise);
         Optimizer = optimizer ?? new Adam(model.Parameters.Count, options.LearningRate);
+        Optimizer.Threads = options.Threads;
+        int batchesPerEpoch = BatchesPerEpoch(trainCount);
+        Objective = s => KlSchedule.At(Options, s.Step, batchesPerEpoch);
         if (resume == null)
         {
             model.Initialize(new Rng(options.Seed, RngStreams.Init));
@@ -58,8 +61,11 @@ public sealed class Trainer
 
     public int BatchesPerEpoch(int count) => (count + Options.BatchSize - 1) / Options.BatchSize;
 
-    /// <summary>β for the coming step. Subclass-free hook: later schedules (warm-up, capacity) replace this.</summary>
-    public Func<TrainingState, float> KlWeight { get; set; } = _ => 1f;
+    /// <summary>
+    /// How the KL enters the coming step's loss (β or a capacity target). By default <see cref="KlSchedule"/> over the
+    /// options (β with its warm-up, or the capacity ramp); a hook, so an experiment can set its own.
+    /// </summary>
+    public Func<TrainingState, KlObjective> Objective { get; set; }
 
     /// <summary>
     /// Trains until the end of the current epoch, or until <paramref name="stop"/> returns true between two steps.
@@ -147,7 +153,7 @@ public sealed class Trainer
         if (Model.IsVariational) _noise.FillGaussian(_eps.Data);   // ε ~ N(0, I): the only randomness of the step
 
         _tape.Reset();
-        var f = Model.Forward(_tape, _x, _eps, KlWeight(State));
+        var f = Model.Forward(_tape, _x, _eps, Objective(State));
         float loss = f.Loss.Value;
         if (!float.IsFinite(loss))
             throw new NonFiniteLossException(epoch, State.BatchInEpoch + 1, Optimizer.Step + 1, loss);

@@ -71,6 +71,26 @@ public static partial class Ops
             if (src[i] > node.Scalar && src[i] < node.Bound) dx[i] += dy[i];
     };
 
+    /// <summary>y = |x|. (R,C) → (R,C).</summary>
+    public static Tensor Abs(this Tape tape, Tensor x)
+    {
+        var node = tape.Record("abs", AbsBackward, x.Rows, x.Cols, x);
+        ReadOnlySpan<float> src = x.Data;
+        var y = node.Out.Data;
+        for (int i = 0; i < y.Length; i++) y[i] = MathF.Abs(src[i]);
+        return node.Out;
+    }
+
+    // dx += dy · sign(x), with sign(0) = 0 (the subgradient of the kink that leaves x where it is).
+    private static readonly BackwardFn AbsBackward = static node =>
+    {
+        var x = node.A!;
+        if (!x.RequiresGrad) return;
+        ReadOnlySpan<float> src = x.Data, dy = node.Out.Grad;
+        var dx = x.Grad;
+        for (int i = 0; i < dx.Length; i++) dx[i] += src[i] > 0f ? dy[i] : src[i] < 0f ? -dy[i] : 0f;
+    };
+
     private static Tensor Unary<TOp>(Tape tape, string op, BackwardFn backward, Tensor x) where TOp : struct, IUnaryOp
     {
         var node = tape.Record(op, backward, x.Rows, x.Cols, x);

@@ -2,7 +2,7 @@ using Vae.Kernels;
 
 namespace Vae.Engine;
 
-/// <summary>Add, subtract, multiply (elementwise, same shapes) and scale by a constant.</summary>
+/// <summary>Add, subtract, multiply (elementwise, same shapes), scale by a constant and add a constant.</summary>
 public static partial class Ops
 {
     /// <summary>a + b. a (R,C), b (R,C) → (R,C).</summary>
@@ -66,6 +66,21 @@ public static partial class Ops
     private static readonly BackwardFn ScaleBackward = static node =>
     {
         if (node.A!.RequiresGrad) Elementwise.Accumulate<IdentityOp>(node.Out.Grad, node.Scalar, node.A.Grad);
+    };
+
+    /// <summary>x + c for a constant c (e.g. a target subtracted from a scalar). x (R,C) → (R,C).</summary>
+    public static Tensor AddScalar(this Tape tape, Tensor x, float c)
+    {
+        var node = tape.Record("add_scalar", AddScalarBackward, x.Rows, x.Cols, x);
+        node.Scalar = c;
+        Elementwise.Map<AddOp>(x.Data, Broadcast(c, node.Out.Data), node.Out.Data);
+        return node.Out;
+    }
+
+    // dx += dy.
+    private static readonly BackwardFn AddScalarBackward = static node =>
+    {
+        if (node.A!.RequiresGrad) Elementwise.Accumulate<IdentityOp>(node.Out.Grad, 1f, node.A.Grad);
     };
 
     /// <summary>Fills dest with s and returns it (so a scalar can feed a binary kernel without a scratch buffer).</summary>

@@ -1,0 +1,65 @@
+using System.Globalization;
+using System.Text;
+using Vae.IO;
+using Vae.Lecture;
+using Vae.Model;
+using Vae.Reporting;
+
+namespace Vae.Cli.Training;
+
+/// <summary>
+/// Writes a run's report.html after an epoch: the curves come from metrics.csv (so a resumed run shows its whole
+/// history), the pictures are the epoch's PNG files, the KL bars the epoch's <see cref="LatentActivityResult"/>.
+/// </summary>
+public static class RunReport
+{
+    public static void Write(RunFolder run, VaeModel model, IReadOnlyDictionary<string, string> trainOptions,
+        int epoch, int epochsTarget, LatentActivityResult activity)
+    {
+        var config = new List<(string, string)> { ("model", model.Config.ToString()), ("parameters", model.Parameters.Count.ToString("N0", CultureInfo.InvariantCulture)) };
+        foreach (var (k, v) in model.Config.ToMetadata().Where(kv => kv.Key != "format")) config.Add((k, v));
+        foreach (var (k, v) in trainOptions.OrderBy(kv => kv.Key, StringComparer.Ordinal)) config.Add((k, v));
+        config.Add(("epochs", epochsTarget.ToString(CultureInfo.InvariantCulture)));
+
+        var pictures = new List<ReportPicture>();
+        if (File.Exists(run.Reconstruction(epoch)))
+            pictures.Add(new($"reconstruction_{epoch}.png: 8 test digits (top) and their reconstructions from μ (bottom)", File.ReadAllBytes(run.Reconstruction(epoch))));
+        if (File.Exists(run.Sample(epoch)))
+            pictures.Add(new($"sample_{epoch}.png: 64 decodes of z ~ N(0, I)", File.ReadAllBytes(run.Sample(epoch))));
+
+        var content = new ReportContent
+        {
+            Title = "Vae training report",
+            Subtitle = $"{Path.GetFullPath(run.Path)} — epoch {epoch} of {epochsTarget}, written {DateTime.Now:yyyy-MM-dd HH:mm:ss}",
+            Configuration = config,
+            Epochs = ReadMetrics(run.Metrics),
+            Pictures = pictures,
+            KlPerDim = activity.Kl,
+            Active = activity.MuVariance.Select(v => v > LatentActivity.ActiveVariance).ToArray(),
+        };
+        AtomicFile.WriteAllBytes(run.Report, Encoding.UTF8.GetBytes(ReportPage.Render(content)));
+    }
+
+    /// <summary>The rows of metrics.csv, by column name (rows that do not parse are skipped; active_units may be absent).</summary>
+    public static List<ReportEpoch> ReadMetrics(string path)
+    {
+        var rows = new List<ReportEpoch>();
+        if (!File.Exists(path)) return rows;
+        var lines = File.ReadAllLines(path);
+        if (lines.Length == 0) return rows;
+        var header = lines[0].Split(',');
+        int Col(string name) => Array.IndexOf(header, name);
+        int epoch = Col("epoch"), active = Col("active_units");
+        int[] numbers = new[] { "train_loss", "train_recon", "train_kl", "test_loss", "test_recon", "test_kl" }.Select(Col).ToArray();
+        if (epoch < 0 || numbers.Any(c => c < 0)) return rows;
+        foreach (var line in lines.Skip(1))
+        {
+            var f = line.Split(',');
+            if (f.Length <= numbers.Max() || f.Length <= epoch || !int.TryParse(f[epoch], NumberStyles.Integer, CultureInfo.InvariantCulture, out int e)) continue;
+            var v = numbers.Select(c => double.TryParse(f[c], NumberStyles.Float, CultureInfo.InvariantCulture, out double d) ? d : double.NaN).ToArray();
+            int? units = active >= 0 && active < f.Length && int.TryParse(f[active], NumberStyles.Integer, CultureInfo.InvariantCulture, out int a) ? a : null;
+            rows.Add(new ReportEpoch(e, v[0], v[1], v[2], v[3], v[4], v[5], units));
+        }
+        return rows;
+    }
+}

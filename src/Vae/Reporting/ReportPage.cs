@@ -1,0 +1,102 @@
+using System.Text;
+using static Vae.Reporting.Html;
+
+namespace Vae.Reporting;
+
+/// <summary>One finished epoch's numbers, as in metrics.csv (nats per image).</summary>
+public sealed record ReportEpoch(int Epoch, double TrainLoss, double TrainRecon, double TrainKl,
+    double TestLoss, double TestRecon, double TestKl, int? ActiveUnits);
+
+/// <summary>A picture for the page: a caption and the PNG's bytes (embedded as a data: URI).</summary>
+public sealed record ReportPicture(string Caption, byte[] Png);
+
+/// <summary>What a training report shows; plain numbers, text and PNG bytes.</summary>
+public sealed record ReportContent
+{
+    public required string Title { get; init; }
+    public string Subtitle { get; init; } = "";
+    public IReadOnlyList<(string Key, string Value)> Configuration { get; init; } = [];
+    public IReadOnlyList<ReportEpoch> Epochs { get; init; } = [];
+    public IReadOnlyList<ReportPicture> Pictures { get; init; } = [];
+    /// <summary>Mean KL per latent dimension for the newest epoch, and which dimensions are active.</summary>
+    public IReadOnlyList<double> KlPerDim { get; init; } = [];
+    public IReadOnlyList<bool>? Active { get; init; }
+}
+
+/// <summary>
+/// A training run as one self-contained HTML page: configuration, loss curves (inline SVG), the newest pictures
+/// (base64 PNG data: URIs) and KL per dimension. No scripts, fonts or style sheets from elsewhere; the markup is
+/// also well-formed XML (XHTML syntax), so it can be checked with an XML parser.
+/// </summary>
+public static class ReportPage
+{
+    private const string TrainColor = "#1f77b4", TestColor = "#d62728";
+
+    public static string Render(ReportContent c)
+    {
+        var sb = new StringBuilder();
+        sb.Append("<!DOCTYPE html>\n<html xmlns=\"http://www.w3.org/1999/xhtml\" lang=\"en\">\n<head>\n<meta charset=\"utf-8\"/>\n")
+          .Append($"<title>{Escape(c.Title)}</title>\n")
+          .Append("<style>body{font-family:sans-serif;margin:24px;color:#222;max-width:1200px}h1{margin-bottom:4px}" +
+                  ".sub{color:#666;margin-top:0}table{border-collapse:collapse;font-size:13px}" +
+                  "td,th{border:1px solid #ddd;padding:3px 8px;text-align:left}th{background:#f4f4f4}" +
+                  "td.n{text-align:right;font-variant-numeric:tabular-nums}.charts{display:flex;flex-wrap:wrap;gap:12px}" +
+                  "figure{display:inline-block;margin:0 24px 12px 0;vertical-align:top}img{image-rendering:pixelated;border:1px solid #ccc}" +
+                  "figcaption{font-size:13px;color:#444}</style>\n</head>\n<body>\n")
+          .Append($"<h1>{Escape(c.Title)}</h1>\n<p class=\"sub\">{Escape(c.Subtitle)}</p>\n");
+
+        sb.Append("<h2>Configuration</h2>\n<table>\n");
+        foreach (var (key, value) in c.Configuration)
+            sb.Append($"<tr><th>{Escape(key)}</th><td>{Escape(value)}</td></tr>\n");
+        sb.Append("</table>\n");
+
+        sb.Append("<h2>Loss per epoch</h2>\n<div class=\"charts\">\n");
+        if (c.Epochs.Count > 0)
+        {
+            var x = c.Epochs.Select(e => (double)e.Epoch).ToArray();
+            sb.Append(LossChart("loss (negative ELBO)", x, c.Epochs.Select(e => e.TrainLoss), c.Epochs.Select(e => e.TestLoss))).Append('\n')
+              .Append(LossChart("reconstruction", x, c.Epochs.Select(e => e.TrainRecon), c.Epochs.Select(e => e.TestRecon))).Append('\n')
+              .Append(LossChart("KL", x, c.Epochs.Select(e => e.TrainKl), c.Epochs.Select(e => e.TestKl))).Append('\n');
+        }
+        else sb.Append("<p>No finished epoch yet.</p>\n");
+        sb.Append("</div>\n");
+        MetricsTable(sb, c.Epochs);
+
+        if (c.Pictures.Count > 0)
+        {
+            sb.Append("<h2>Newest pictures</h2>\n");
+            foreach (var p in c.Pictures)
+                sb.Append($"<figure><img src=\"{PngDataUri(p.Png)}\" alt=\"{Escape(p.Caption)}\"/>")
+                  .Append($"<figcaption>{Escape(p.Caption)}</figcaption></figure>\n");
+        }
+
+        if (c.KlPerDim.Count > 0)
+        {
+            int? active = c.Active?.Count(a => a);
+            sb.Append("<h2>KL per latent dimension</h2>\n")
+              .Append("<p>Mean KL(q(z<sub>j</sub>|x) ‖ N(0,1)) over the test set, newest epoch." +
+                      (active is int a ? $" Blue: the {a} active units (Var<sub>x</sub> μ<sub>j</sub>(x) &gt; 0.01); grey: inactive." : "") +
+                      "</p>\n")
+              .Append(SvgChart.Bars("KL per dimension", "latent dimension j", "KL (nats)", c.KlPerDim, c.Active)).Append('\n');
+        }
+        return sb.Append("</body>\n</html>\n").ToString();
+    }
+
+    private static string LossChart(string title, double[] x, IEnumerable<double> train, IEnumerable<double> test) =>
+        SvgChart.Lines(title, "epoch", "nats per image",
+            [new ChartSeries("train", x, train.ToArray(), TrainColor), new ChartSeries("test", x, test.ToArray(), TestColor)]);
+
+    private static void MetricsTable(StringBuilder sb, IReadOnlyList<ReportEpoch> epochs)
+    {
+        if (epochs.Count == 0) return;
+        sb.Append("<table>\n<tr><th>epoch</th><th>train loss</th><th>train recon</th><th>train KL</th>" +
+                  "<th>test loss</th><th>test recon</th><th>test KL</th><th>active units</th></tr>\n");
+        foreach (var e in epochs)
+            sb.Append($"<tr><td class=\"n\">{e.Epoch}</td><td class=\"n\">{F(e.TrainLoss)}</td><td class=\"n\">{F(e.TrainRecon)}</td>" +
+                      $"<td class=\"n\">{F(e.TrainKl)}</td><td class=\"n\">{F(e.TestLoss)}</td><td class=\"n\">{F(e.TestRecon)}</td>" +
+                      $"<td class=\"n\">{F(e.TestKl)}</td><td class=\"n\">{(e.ActiveUnits is int a ? a.ToString() : "–")}</td></tr>\n");
+        sb.Append("</table>\n");
+    }
+
+    private static string F(double v) => v.ToString("F2", System.Globalization.CultureInfo.InvariantCulture);
+}

@@ -1,0 +1,126 @@
+using System.Text;
+using static Vae.Reporting.Html;
+
+namespace Vae.Reporting;
+
+/// <summary>One line of a chart: (x, y) points, a legend name and a CSS colour.</summary>
+public sealed record ChartSeries(string Name, IReadOnlyList<double> X, IReadOnlyList<double> Y, string Color);
+
+/// <summary>
+/// Inline SVG charts from plain numbers: a line chart (axes, ticks at 1-2-5 steps, grid, labels, legend) and a bar
+/// chart. Self-contained markup, no scripts or external styles.
+/// </summary>
+public static class SvgChart
+{
+    private const int Left = 60, Right = 14, Top = 30, Bottom = 46;
+
+    /// <summary>Lines with a marker at every point (so a single point shows). Integer x ticks when <paramref name="integerX"/>.</summary>
+    public static string Lines(string title, string xLabel, string yLabel, IReadOnlyList<ChartSeries> series,
+        int width = 380, int height = 260, bool integerX = true)
+    {
+        var xs = series.SelectMany(s => s.X).Where(double.IsFinite).DefaultIfEmpty(0).ToArray();
+        var ys = series.SelectMany(s => s.Y).Where(double.IsFinite).DefaultIfEmpty(0).ToArray();
+        var (x0, x1, xTicks) = Axis(xs.Min(), xs.Max(), integerX);
+        var (y0, y1, yTicks) = Axis(ys.Min(), ys.Max(), integer: false);
+        double pw = width - Left - Right, ph = height - Top - Bottom;
+        double Px(double x) => Left + (x - x0) / (x1 - x0) * pw;
+        double Py(double y) => Top + ph - (y - y0) / (y1 - y0) * ph;
+
+        var sb = Open(width, height, title);
+        Frame(sb, width, height, xLabel, yLabel,
+            xTicks.Select(t => (Px(t), G(t))), yTicks.Select(t => (Py(t), G(t))));
+        foreach (var s in series)
+        {
+            var points = Enumerable.Range(0, Math.Min(s.X.Count, s.Y.Count))
+                .Where(i => double.IsFinite(s.X[i]) && double.IsFinite(s.Y[i]))
+                .Select(i => (Px(s.X[i]), Py(s.Y[i]))).ToArray();
+            if (points.Length > 1)
+                sb.Append($"<polyline fill=\"none\" stroke=\"{Escape(s.Color)}\" stroke-width=\"2\" points=\"")
+                  .AppendJoin(' ', points.Select(p => $"{N(p.Item1)},{N(p.Item2)}")).Append("\"/>");
+            foreach (var (px, py) in points)
+                sb.Append($"<circle cx=\"{N(px)}\" cy=\"{N(py)}\" r=\"3\" fill=\"{Escape(s.Color)}\"/>");
+        }
+        // Legend: top right, one row per series.
+        for (int i = 0; i < series.Count; i++)
+        {
+            double ly = Top + 12 + 16 * i, lx = width - Right - 90;
+            sb.Append($"<line x1=\"{N(lx)}\" y1=\"{N(ly)}\" x2=\"{N(lx + 18)}\" y2=\"{N(ly)}\" stroke=\"{Escape(series[i].Color)}\" stroke-width=\"2\"/>")
+              .Append($"<text x=\"{N(lx + 24)}\" y=\"{N(ly + 4)}\" font-size=\"11\">{Escape(series[i].Name)}</text>");
+        }
+        return sb.Append("</svg>").ToString();
+    }
+
+    /// <summary>
+    /// One bar per value, labelled by index (every k-th label when there are many); bars with
+    /// <paramref name="highlight"/>[i] true are drawn in <paramref name="color"/>, the others in <paramref name="dimColor"/>.
+    /// </summary>
+    public static string Bars(string title, string xLabel, string yLabel, IReadOnlyList<double> values,
+        IReadOnlyList<bool>? highlight = null, string color = "#1f77b4", string dimColor = "#b0b7c0", int height = 260)
+    {
+        int n = values.Count;
+        int width = Math.Clamp(Left + Right + 22 * n, 360, 1100);
+        double max = values.Where(double.IsFinite).DefaultIfEmpty(0).Max();
+        var (_, y1, yTicks) = Axis(0, Math.Max(max, 1e-9), integer: false);
+        double pw = width - Left - Right, ph = height - Top - Bottom;
+        double slot = n == 0 ? pw : pw / n;
+        double Py(double y) => Top + ph - y / y1 * ph;
+        int every = Math.Max(1, (int)Math.Ceiling(n / (pw / 22)));
+
+        var sb = Open(width, height, title);
+        var xTicks = Enumerable.Range(0, n).Where(i => i % every == 0).Select(i => (Left + (i + 0.5) * slot, i.ToString()));
+        Frame(sb, width, height, xLabel, yLabel, xTicks, yTicks.Select(t => (Py(t), G(t))));
+        for (int i = 0; i < n; i++)
+        {
+            double v = double.IsFinite(values[i]) ? Math.Max(0, values[i]) : 0;
+            string fill = highlight == null || highlight[i] ? color : dimColor;
+            sb.Append($"<rect x=\"{N(Left + i * slot + slot * 0.15)}\" y=\"{N(Py(v))}\" width=\"{N(slot * 0.7)}\" " +
+                      $"height=\"{N(Top + ph - Py(v))}\" fill=\"{Escape(fill)}\"><title>{i}: {G(values[i])}</title></rect>");
+        }
+        return sb.Append("</svg>").ToString();
+    }
+
+    private static StringBuilder Open(int width, int height, string title) =>
+        new StringBuilder()
+            .Append($"<svg xmlns=\"http://www.w3.org/2000/svg\" width=\"{width}\" height=\"{height}\" viewBox=\"0 0 {width} {height}\" ")
+            .Append("font-family=\"sans-serif\" role=\"img\">")
+            .Append($"<title>{Escape(title)}</title>")
+            .Append($"<text x=\"{N(width / 2.0)}\" y=\"18\" text-anchor=\"middle\" font-size=\"13\" font-weight=\"bold\">{Escape(title)}</text>");
+
+    /// <summary>Grid lines, both axes with their ticks and tick labels, and the axis labels.</summary>
+    private static void Frame(StringBuilder sb, int width, int height, string xLabel, string yLabel,
+        IEnumerable<(double Px, string Label)> xTicks, IEnumerable<(double Py, string Label)> yTicks)
+    {
+        double bottom = height - Bottom, right = width - Right;
+        foreach (var (py, label) in yTicks)
+            sb.Append($"<line x1=\"{Left}\" y1=\"{N(py)}\" x2=\"{N(right)}\" y2=\"{N(py)}\" stroke=\"#e3e3e3\"/>")
+              .Append($"<line x1=\"{Left - 4}\" y1=\"{N(py)}\" x2=\"{Left}\" y2=\"{N(py)}\" stroke=\"#333\"/>")
+              .Append($"<text x=\"{Left - 7}\" y=\"{N(py + 4)}\" text-anchor=\"end\" font-size=\"11\">{Escape(label)}</text>");
+        foreach (var (px, label) in xTicks)
+            sb.Append($"<line x1=\"{N(px)}\" y1=\"{N(bottom)}\" x2=\"{N(px)}\" y2=\"{N(bottom + 4)}\" stroke=\"#333\"/>")
+              .Append($"<text x=\"{N(px)}\" y=\"{N(bottom + 16)}\" text-anchor=\"middle\" font-size=\"11\">{Escape(label)}</text>");
+        sb.Append($"<line x1=\"{Left}\" y1=\"{Top}\" x2=\"{Left}\" y2=\"{N(bottom)}\" stroke=\"#333\"/>")
+          .Append($"<line x1=\"{Left}\" y1=\"{N(bottom)}\" x2=\"{N(right)}\" y2=\"{N(bottom)}\" stroke=\"#333\"/>")
+          .Append($"<text x=\"{N((Left + right) / 2)}\" y=\"{N(height - 8.0)}\" text-anchor=\"middle\" font-size=\"12\">{Escape(xLabel)}</text>")
+          .Append($"<text transform=\"translate(14 {N((Top + bottom) / 2)}) rotate(-90)\" text-anchor=\"middle\" font-size=\"12\">{Escape(yLabel)}</text>");
+    }
+
+    /// <summary>
+    /// An axis over [lo, hi]: the step is 1, 2 or 5 × 10^k giving about five ticks, and the range is widened to whole
+    /// steps. A flat range is widened around its value; integer axes never step below 1.
+    /// </summary>
+    public static (double Lo, double Hi, double[] Ticks) Axis(double lo, double hi, bool integer)
+    {
+        if (!(hi > lo))
+        {
+            double pad = integer ? 1 : Math.Max(Math.Abs(lo) * 0.1, 1e-6);
+            lo -= pad; hi += pad;
+        }
+        double raw = (hi - lo) / 5, magnitude = Math.Pow(10, Math.Floor(Math.Log10(raw)));
+        double step = (raw / magnitude) switch { <= 1 => 1, <= 2 => 2, <= 5 => 5, _ => 10 } * magnitude;
+        if (integer) step = Math.Max(1, Math.Round(step));
+        double first = Math.Round(Math.Floor(lo / step) * step, 10), last = Math.Round(Math.Ceiling(hi / step) * step, 10);
+        int count = (int)Math.Round((last - first) / step) + 1;
+        var ticks = Enumerable.Range(0, count).Select(i => Math.Round(first + i * step, 10)).ToArray();
+        return (first, last, ticks);
+    }
+}
