@@ -31,6 +31,12 @@ public static class Dispatcher
             Console.Error.WriteLine($"vae {command.Name}: {e.Message}");
             return ExitCodes.BadInput;
         }
+        catch (Vae.Data.MnistFetchException e)
+        {
+            // Not the user's input but the network: exit 1, with the hint (how to place the files by hand) it carries.
+            Console.Error.WriteLine($"vae {command.Name}: {e.Message}");
+            return ExitCodes.Failed;
+        }
     }
 
     private static ICommand? Find(string[] args, out int used)
@@ -57,7 +63,7 @@ public static class Dispatcher
         int width = CommandTable.All.Length == 0 ? 10 : CommandTable.All.Max(c => c.Name.Length) + 3;
         foreach (var c in CommandTable.All)
             sb.Append("  ").Append(c.Name.PadRight(width)).Append(c.Summary).Append('\n');
-        sb.Append("\nexit codes: 0 ok, 1 check failed, 2 bad command line or input file, 3 non-finite loss, 130 interrupted\n");
+        sb.Append("\nexit codes: 0 ok, 1 check failed or MNIST not fetched, 2 bad command line or input file, 3 non-finite loss, 130 interrupted\n");
         return sb.ToString();
     }
 }

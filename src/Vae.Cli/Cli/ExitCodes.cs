@@ -4,7 +4,7 @@ namespace Vae.Cli;
 public static class ExitCodes
 {
     public const int Ok = 0;
-    /// <summary>A failed check (e.g. gradcheck found a mismatch).</summary>
+    /// <summary>A failed check (e.g. gradcheck found a mismatch), or MNIST could not be fetched.</summary>
     public const int Failed = 1;
     /// <summary>Bad command line, or a bad input file (data, checkpoint): one line on stderr says what.</summary>
     public const int BadInput = 2;

@@ -62,6 +62,15 @@ public static class Checkpoint
         {
             throw new InvalidInputFileException(path, $"is not a Vae checkpoint: {e.Message}");
         }
+        // The metadata alone sets the model's size: check it against the values the file holds before allocating, so
+        // a crafted header cannot make us allocate more than the file could fill.
+        long available = file.Tensors.Sum(t => (long)t.Data.Length);
+        long needed;
+        try { needed = config.ParameterCount(); }
+        catch (OverflowException) { needed = long.MaxValue; }
+        if (needed > available)
+            throw new InvalidInputFileException(path,
+                $"metadata describes a {config} model of {needed} parameters, but the file holds only {available} values");
         var model = new VaeModel(config);
         var expected = new HashSet<string>(StringComparer.Ordinal);
         foreach (var (name, shape, t) in model.NamedParameters())

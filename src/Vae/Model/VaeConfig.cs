@@ -32,6 +32,21 @@ public sealed record VaeConfig
         if (Hidden.Length == 0 || Hidden.Any(h => h < 1)) throw new ArgumentException("every hidden size must be >= 1");
     }
 
+    /// <summary>
+    /// The number of weights and biases, computed without building the model (to check a file against it before
+    /// allocating). Throws OverflowException for sizes no file could hold.
+    /// </summary>
+    public long ParameterCount()
+    {
+        static long Layer(long inputs, long outputs) => checked(inputs * outputs + outputs);
+        long n = 0, previous = Input;
+        foreach (int h in Hidden) { n = checked(n + Layer(previous, h)); previous = h; }
+        n = checked(n + Layer(previous, Latent) * (Kind == ModelKind.Vae ? 2 : 1));   // μ (and logvar)
+        previous = Latent;
+        for (int i = Hidden.Length - 1; i >= 0; i--) { n = checked(n + Layer(previous, Hidden[i])); previous = Hidden[i]; }
+        return checked(n + Layer(previous, Input));
+    }
+
     public static string Name(Activation a) => a == Activation.Relu ? "relu" : "tanh";
     public static string Name(Likelihood l) => l == Likelihood.Bernoulli ? "bernoulli" : "gaussian";
     public static string Name(ModelKind k) => k == ModelKind.Vae ? "vae" : "ae";
