@@ -138,7 +138,9 @@ public static unsafe class Gemm
     {
         int MR = TK.MR, NR = TK.NR, k = job.K, ldc = job.N;
         int kc0 = BlockSize(k, KcMax, 1), mc0 = BlockSize(i1 - i0, McMax, MR), nc0 = BlockSize(j1 - j0, NcMax, NR);
-        float* packA = PackBuffers.A((mc0 + MR) * kc0), packB = PackBuffers.B((nc0 + NR) * kc0);
+        // Sized for the largest blocks rather than this call's: which thread runs which strip varies from call to call,
+        // and a buffer that fits any of them is allocated once per thread and never again.
+        float* packA = PackBuffers.A((McMax + MR) * KcMax), packB = PackBuffers.B((NcMax + NR) * KcMax);
         float* tile = stackalloc float[MR * NR];
 
         for (int jc = j0; jc < j1; jc += nc0)
