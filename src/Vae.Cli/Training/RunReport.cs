@@ -16,7 +16,7 @@ public static class RunReport
     public static void Write(RunFolder run, VaeModel model, IReadOnlyDictionary<string, string> trainOptions,
         int epoch, int epochsTarget, LatentActivityResult activity)
     {
-        var config = new List<(string, string)> { ("model", model.Config.ToString()), ("parameters", model.Parameters.Count.ToString("N0", CultureInfo.InvariantCulture)) };
+        var config = new List<(string, string)> { ("architecture", model.Config.ToString()), ("parameters", model.Parameters.Count.ToString("N0", CultureInfo.InvariantCulture)) };
         foreach (var (k, v) in model.Config.ToMetadata().Where(kv => kv.Key != "format")) config.Add((k, v));
         foreach (var (k, v) in trainOptions.OrderBy(kv => kv.Key, StringComparer.Ordinal)) config.Add((k, v));
         config.Add(("epochs", epochsTarget.ToString(CultureInfo.InvariantCulture)));

@@ -12,11 +12,11 @@ public sealed record ChartSeries(string Name, IReadOnlyList<double> X, IReadOnly
 /// </summary>
 public static class SvgChart
 {
-    private const int Left = 60, Right = 14, Top = 30, Bottom = 46;
+    private const int Left = 60, Right = 14, Top = 44, Bottom = 46;
 
     /// <summary>Lines with a marker at every point (so a single point shows). Integer x ticks when <paramref name="integerX"/>.</summary>
     public static string Lines(string title, string xLabel, string yLabel, IReadOnlyList<ChartSeries> series,
-        int width = 380, int height = 260, bool integerX = true)
+        int width = 350, int height = 270, bool integerX = true)
     {
         var xs = series.SelectMany(s => s.X).Where(double.IsFinite).DefaultIfEmpty(0).ToArray();
         var ys = series.SelectMany(s => s.Y).Where(double.IsFinite).DefaultIfEmpty(0).ToArray();
@@ -40,10 +40,10 @@ public static class SvgChart
             foreach (var (px, py) in points)
                 sb.Append($"<circle cx=\"{N(px)}\" cy=\"{N(py)}\" r=\"3\" fill=\"{Escape(s.Color)}\"/>");
         }
-        // Legend: top right, one row per series.
+        // Legend: one row under the title, above the plot (so it never hides a line), right-aligned.
         for (int i = 0; i < series.Count; i++)
         {
-            double ly = Top + 12 + 16 * i, lx = width - Right - 90;
+            double ly = Top - 12, lx = width - Right - 70 * (series.Count - i);
             sb.Append($"<line x1=\"{N(lx)}\" y1=\"{N(ly)}\" x2=\"{N(lx + 18)}\" y2=\"{N(ly)}\" stroke=\"{Escape(series[i].Color)}\" stroke-width=\"2\"/>")
               .Append($"<text x=\"{N(lx + 24)}\" y=\"{N(ly + 4)}\" font-size=\"11\">{Escape(series[i].Name)}</text>");
         }
