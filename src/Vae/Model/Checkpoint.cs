@@ -63,12 +63,13 @@ public static class Checkpoint
             throw new InvalidInputFileException(path, $"is not a Vae checkpoint: {e.Message}");
         }
         // The metadata alone sets the model's size: check it against the values the file holds before allocating, so
-        // a crafted header cannot make us allocate more than the file could fill.
+        // a crafted header cannot make us allocate much more than the file could fill. (Up to twice that passes, so
+        // that a merely incomplete file reaches the checks below, which name the missing or misshapen tensor.)
         long available = file.Tensors.Sum(t => (long)t.Data.Length);
         long needed;
         try { needed = config.ParameterCount(); }
         catch (OverflowException) { needed = long.MaxValue; }
-        if (needed > available)
+        if (needed > 2 * available + 1024)
             throw new InvalidInputFileException(path,
                 $"metadata describes a {config} model of {needed} parameters, but the file holds only {available} values");
         var model = new VaeModel(config);

@@ -168,6 +168,16 @@ public class BadCheckpointTests
     }
 
     [Test]
+    public void AHugeModelInTheMetadataIsRejectedBeforeAllocating()
+    {
+        using var temp = new TempDir();
+        string path = temp.File("huge.safetensors");
+        System.IO.File.WriteAllBytes(path, WithMetadata("hidden", "100000,100000,100000"));
+        var e = Assert.Throws<InvalidInputFileException>(() => Checkpoint.Load(path))!;
+        Assert.That(e.Message, Does.Contain("metadata describes").And.Contain("parameters"));
+    }
+
+    [Test]
     public void MissingCheckpointIsOneLine()
     {
         var r = CliRun.Run("sample", "--checkpoint", "/nonexistent/x.safetensors", "--out", Path.Combine(Path.GetTempPath(), "vae-never.png"));
