@@ -10,7 +10,7 @@ public static class CommonOptions
         p.Option("data", Mnist.DefaultDataDir(), "MNIST folder (fetched there when missing; env VAE_DATA sets the default)", "DIR");
 
     public static ArgParser Threads(this ArgParser p) =>
-        p.Option("threads", Environment.ProcessorCount.ToString(), "threads for matrix products (default: all cores)", "N");
+        p.Option("threads", Environment.ProcessorCount.ToString(), "threads for matrix products and Adam; the default is every core", "N");
 
     public static int GetThreads(this ArgParser p) => p.GetInt("threads", 1, 1024);
 
