@@ -26,8 +26,10 @@ CONFIGS=(
   "torch t1 OPENBLAS_NUM_THREADS=1|$CLEAN OPENBLAS_NUM_THREADS=1 $PY --threads 1"
   "torch t1 OPENBLAS_CORETYPE=Haswell|$CLEAN OPENBLAS_CORETYPE=Haswell $PY --threads 1"
   "torch t1 Haswell + OPENBLAS_NUM_THREADS=1|$CLEAN OPENBLAS_CORETYPE=Haswell OPENBLAS_NUM_THREADS=1 $PY --threads 1"
+  "torch t1 SkylakeX (AVX-512) + OPENBLAS_NUM_THREADS=1|$CLEAN OPENBLAS_CORETYPE=SkylakeX OPENBLAS_NUM_THREADS=1 $PY --threads 1"
   "torch t2 (OpenBLAS env unset)|$CLEAN $PY --threads 2"
   "torch t2 OPENBLAS_CORETYPE=Haswell|$CLEAN OPENBLAS_CORETYPE=Haswell $PY --threads 2"
+  "torch t2 OPENBLAS_CORETYPE=SkylakeX (AVX-512)|$CLEAN OPENBLAS_CORETYPE=SkylakeX $PY --threads 2"
 )
 
 : > "$OUT"
