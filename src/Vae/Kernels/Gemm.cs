@@ -13,7 +13,7 @@ namespace Vae.Kernels;
 /// Goto/BLIS way: copy ("pack") blocks of A and B into small contiguous panels, then let a register-blocked
 /// micro-kernel compute an MR×NR tile of C from them with broadcast-times-vector FMAs.
 /// </summary>
-public static unsafe class Gemm
+public static unsafe partial class Gemm
 {
     // Below this many multiply-adds waking a second thread costs more than it saves.
     private const long SmallProduct = 64 * 1024;

@@ -27,24 +27,30 @@ public static partial class Ops
     // Storing the gradient in A's own layout flips the product when A is stored transposed:
     //   A plain (M,K):   dA += dC · op(B)ᵀ            A stored (K,M):  dA += op(B) · dCᵀ
     //   B plain (K,N):   dB += op(A)ᵀ · dC            B stored (N,K):  dB += dCᵀ · op(A)
-    // Each is one call to the same GEMM with accumulate = true, so no transposed copy is ever made.
+    // Each is one call to the same GEMM with accumulate = true, so no transposed copy is ever made. When both are
+    // needed (every layer but the first) the two products are independent and run side by side, one per core.
     private static readonly BackwardFn MatMulBackward = static node =>
     {
         Tensor a = node.A!, b = node.B!, c = node.Out;
         bool ta = node.FlagA, tb = node.FlagB;
         int m = c.Rows, n = c.Cols, k = ta ? a.Rows : a.Cols;
-        int threads = node.Threads;
-        if (a.RequiresGrad)
+        var dA = !ta
+            ? new GemmArgs(c.Grad, b.Data, m, k, n, false, !tb, a.RequiresGrad ? a.Grad : default)   // (M,N)·op(B)ᵀ → (M,K)
+            : new GemmArgs(b.Data, c.Grad, k, m, n, tb, true, a.RequiresGrad ? a.Grad : default);    // op(B)·dCᵀ → (K,M)
+        var dB = !tb
+            ? new GemmArgs(a.Data, c.Grad, k, n, m, !ta, false, b.RequiresGrad ? b.Grad : default)   // op(A)ᵀ·dC → (K,N)
+            : new GemmArgs(c.Grad, a.Data, n, k, m, true, ta, b.RequiresGrad ? b.Grad : default);    // dCᵀ·op(A) → (N,K)
+        if (a.RequiresGrad && b.RequiresGrad && !ReferenceEquals(a, b))
+            Gemm.MultiplyConcurrently(dA, dB, accumulate: true, node.Threads);
+        else
         {
-            if (!ta) Gemm.Multiply(c.Grad, b.Data, m, k, n, false, !tb, a.Grad, true, threads);   // (M,N)·op(B)ᵀ → (M,K)
-            else Gemm.Multiply(b.Data, c.Grad, k, m, n, tb, true, a.Grad, true, threads);        // op(B)·dCᵀ → (K,M)
-        }
-        if (b.RequiresGrad)
-        {
-            if (!tb) Gemm.Multiply(a.Data, c.Grad, k, n, m, !ta, false, b.Grad, true, threads);  // op(A)ᵀ·dC → (K,N)
-            else Gemm.Multiply(c.Grad, a.Data, n, k, m, true, ta, b.Grad, true, threads);        // dCᵀ·op(A) → (N,K)
+            if (a.RequiresGrad) Multiply(dA, node.Threads);
+            if (b.RequiresGrad) Multiply(dB, node.Threads);
         }
     };
+
+    private static void Multiply(GemmArgs g, int threads) =>
+        Gemm.Multiply(g.A, g.B, g.M, g.N, g.K, g.TransA, g.TransB, g.C, accumulate: true, threads);
 
     /// <summary>y = x + b broadcast over rows. x (B,N), b (1,N) → y (B,N).</summary>
     public static Tensor AddBias(this Tape tape, Tensor x, Tensor bias)
