@@ -108,8 +108,7 @@ public sealed class TrainCommand : ICommand
         if (resumeState == null || !File.Exists(run.KlPerDim)) run.StartKlPerDim(model.Latent);
         var activity = new Lecture.LatentActivity(options.EvalBatchSize, options.Threads);   // buffers reused every epoch
         var runMetadata = Metadata(options);
-        int[] shown = [0, 1, 2, 3, 4, 5, 6, 7];
-        shown = shown.Where(i => i < test.Count).ToArray();
+        int[] shown = Enumerable.Range(0, Math.Min(8, test.Count)).ToArray();   // the test digits in reconstruction_E.png
 
         Console.Out.WriteLine($"model {model.Config}, {model.Parameters.Count:N0} parameters; " +
             $"{train.Count:N0} training and {test.Count:N0} test images; batch {options.BatchSize}, lr {options.LearningRate}, " +
@@ -179,25 +178,24 @@ public sealed class TrainCommand : ICommand
         o.Capacity is float c ? $"capacity C {c} over {o.CapacityIters} steps, γ {o.Gamma}"
         : o.KlWarmupEpochs > 0 ? $"β {o.Beta} (warm-up {o.KlWarmupEpochs} epochs)" : $"β {o.Beta}";
 
+    /// <summary>The run's options as train.* checkpoint metadata; <see cref="OptionsFromMetadata"/> reads them back.</summary>
     private static Dictionary<string, string> Metadata(TrainOptions o)
     {
-        var m = MetadataWithoutDebias(o);
+        var m = new Dictionary<string, string>
+        {
+            ["train.batch_size"] = o.BatchSize.ToString(CultureInfo.InvariantCulture),
+            ["train.lr"] = o.LearningRate.ToString("R", CultureInfo.InvariantCulture),
+            ["train.seed"] = o.Seed.ToString(CultureInfo.InvariantCulture),
+            ["train.beta"] = o.Beta.ToString("R", CultureInfo.InvariantCulture),
+            ["train.kl_warmup"] = o.KlWarmupEpochs.ToString("R", CultureInfo.InvariantCulture),
+            ["train.capacity"] = o.Capacity is float c ? c.ToString("R", CultureInfo.InvariantCulture) : "off",
+            ["train.capacity_iters"] = o.CapacityIters.ToString(CultureInfo.InvariantCulture),
+            ["train.gamma"] = o.Gamma.ToString("R", CultureInfo.InvariantCulture),
+            ["train.clip_grad"] = o.ClipGradNorm.ToString("R", CultureInfo.InvariantCulture),
+        };
         DebiasRunOptions.AddMetadata(m, o);
         return m;
     }
-
-    private static Dictionary<string, string> MetadataWithoutDebias(TrainOptions o) => new()
-    {
-        ["train.batch_size"] = o.BatchSize.ToString(CultureInfo.InvariantCulture),
-        ["train.lr"] = o.LearningRate.ToString("R", CultureInfo.InvariantCulture),
-        ["train.seed"] = o.Seed.ToString(CultureInfo.InvariantCulture),
-        ["train.beta"] = o.Beta.ToString("R", CultureInfo.InvariantCulture),
-        ["train.kl_warmup"] = o.KlWarmupEpochs.ToString("R", CultureInfo.InvariantCulture),
-        ["train.capacity"] = o.Capacity is float c ? c.ToString("R", CultureInfo.InvariantCulture) : "off",
-        ["train.capacity_iters"] = o.CapacityIters.ToString(CultureInfo.InvariantCulture),
-        ["train.gamma"] = o.Gamma.ToString("R", CultureInfo.InvariantCulture),
-        ["train.clip_grad"] = o.ClipGradNorm.ToString("R", CultureInfo.InvariantCulture),
-    };
 
     private static TrainOptions OptionsFromMetadata(string path, IReadOnlyDictionary<string, string> m)
     {
@@ -212,14 +210,11 @@ public sealed class TrainCommand : ICommand
             Seed = ulong.TryParse(Get("train.seed"), NumberStyles.Integer, CultureInfo.InvariantCulture, out ulong s)
                 ? s : throw new InvalidInputFileException(path, "metadata 'train.seed' is not a seed"),
             Beta = F("train.beta"),
-            // The KL schedule (absent from checkpoints older than it: then the plain β it had).
-            KlWarmupEpochs = m.ContainsKey("train.kl_warmup") ? F("train.kl_warmup") : 0,
-            Capacity = m.TryGetValue("train.capacity", out var cap) && cap != "off" ? F("train.capacity") : null,
-            CapacityIters = m.ContainsKey("train.capacity_iters")
-                ? long.TryParse(Get("train.capacity_iters"), NumberStyles.Integer, CultureInfo.InvariantCulture, out long n) && n >= 0
-                    ? n : throw new InvalidInputFileException(path, "metadata 'train.capacity_iters' is not a count")
-                : 0,
-            Gamma = m.ContainsKey("train.gamma") ? F("train.gamma") : 100f,
+            KlWarmupEpochs = F("train.kl_warmup"),
+            Capacity = Get("train.capacity") == "off" ? null : F("train.capacity"),
+            CapacityIters = long.TryParse(Get("train.capacity_iters"), NumberStyles.Integer, CultureInfo.InvariantCulture, out long n) && n >= 0
+                ? n : throw new InvalidInputFileException(path, "metadata 'train.capacity_iters' is not a count"),
+            Gamma = F("train.gamma"),
             ClipGradNorm = F("train.clip_grad"),
         });
     }
