@@ -70,8 +70,29 @@ public readonly struct LogOp : IUnaryOp
 public readonly struct SoftplusOp : IUnaryOp
 {
     public static float Invoke(float x) => MathF.Max(x, 0f) + MathF.Log(1f + MathF.Exp(-MathF.Abs(x)));
-    public static Vector<float> Invoke(Vector<float> x) =>
-        Vector.Max(x, Vector<float>.Zero) + Vector.Log(Vector<float>.One + Vector.Exp(-Vector.Abs(x)));
+    public static Vector<float> Invoke(Vector<float> x) => Vector.Max(x, Vector<float>.Zero) + Log1PExpNegative(Vector.Abs(x));
+
+    /// <summary>
+    /// log(1 + e^−a) for a ≥ 0, without calling Vector.Log: its argument 1 + e^−a sits in (1, 2], where the library log
+    /// takes a data-dependent slow path for lanes at or next to 1 — and a trained decoder's background pixels put most
+    /// lanes there (measured: BCE of one batch 0.45 → 1.4 ms after 10 epochs). With v = e^−a ∈ (0, 1] and
+    /// s = v / (2 + v) ∈ (0, 1/3]: log(1 + v) = 2·atanh(s) = 2(s + s³/3 + s⁵/5 + …), truncated after s¹¹/11
+    /// (error below 2·s¹³/13 ≤ 1.3e−7), exact in relative terms as v → 0. The exponent is floored at −87 so e^−a
+    /// stays a normal float (subnormals are slow too); the result, below 1.7e−38 there, is unchanged.
+    /// </summary>
+    public static Vector<float> Log1PExpNegative(Vector<float> a)
+    {
+        var v = Vector.Exp(Vector.Max(-a, new Vector<float>(-87f)));
+        var s = v / (new Vector<float>(2f) + v);
+        var s2 = s * s;
+        var series = new Vector<float>(1f / 11f);
+        series = series * s2 + new Vector<float>(1f / 9f);
+        series = series * s2 + new Vector<float>(1f / 7f);
+        series = series * s2 + new Vector<float>(1f / 5f);
+        series = series * s2 + new Vector<float>(1f / 3f);
+        series = series * s2 + Vector<float>.One;
+        return new Vector<float>(2f) * s * series;
+    }
 }
 
 /// <summary>x².</summary>
@@ -149,7 +170,7 @@ public readonly struct BceWithLogitsOp : IBinaryOp
 {
     public static float Invoke(float l, float t) => MathF.Max(l, 0f) - l * t + MathF.Log(1f + MathF.Exp(-MathF.Abs(l)));
     public static Vector<float> Invoke(Vector<float> l, Vector<float> t) =>
-        Vector.Max(l, Vector<float>.Zero) - l * t + Vector.Log(Vector<float>.One + Vector.Exp(-Vector.Abs(l)));
+        Vector.Max(l, Vector<float>.Zero) - l * t + SoftplusOp.Log1PExpNegative(Vector.Abs(l));
 }
 
 /// <summary>∂ℓ/∂l of binary cross-entropy with logits: σ(l) − t.</summary>

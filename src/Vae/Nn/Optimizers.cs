@@ -64,6 +64,9 @@ public sealed class Adam : IOptimizer
         }
     }
 
+    /// <summary>FLT_MIN, the smallest normal float (2^−126); below it lie the slow subnormals.</summary>
+    private const float SmallestNormal = 1.17549435e-38f;
+
     private unsafe struct Job
     {
         public float* P, G, M, V;
@@ -82,7 +85,13 @@ public sealed class Adam : IOptimizer
         UpdateRange(ref job, start, end);
     }
 
-    /// <summary>m ← β₁m + (1−β₁)g; v ← β₂v + (1−β₂)g²; p ← p − stepSize · m / (√v · invSqrtC2 + ε), on [start, end).</summary>
+    /// <summary>
+    /// m ← β₁m + (1−β₁)g; v ← β₂v + (1−β₂)g²; p ← p − stepSize · m / (√v · invSqrtC2 + ε), on [start, end).
+    /// Moments below the smallest normal float are stored as 0: the weights of pixels that are almost never lit get a
+    /// gradient rarely, their m then decays by β₁ = 0.9 a step into the subnormal range within a few hundred steps,
+    /// and x86 computes on subnormals some hundred times slower (measured: Adam 0.4 → 1.4 ms a step after 10 epochs).
+    /// The update such an m would make is below 1e-30 — far under a weight's float resolution, so nothing changes.
+    /// </summary>
     private static unsafe void UpdateRange(ref Job job, int start, int end)
     {
         float* p = job.P, g = job.G, m = job.M, v = job.V;
@@ -90,11 +99,14 @@ public sealed class Adam : IOptimizer
         var b1 = new Vector<float>(job.Beta1); var ob1 = new Vector<float>(1f - job.Beta1);
         var b2 = new Vector<float>(job.Beta2); var ob2 = new Vector<float>(1f - job.Beta2);
         var eps = new Vector<float>(job.Epsilon); var ss = new Vector<float>(job.StepSize); var ic2 = new Vector<float>(job.InvSqrtC2);
+        var tiny = new Vector<float>(SmallestNormal);
         for (; i <= end - w; i += w)
         {
             var gi = Vector.Load(g + i);
             var mi = b1 * Vector.Load(m + i) + ob1 * gi;
             var vi = b2 * Vector.Load(v + i) + ob2 * gi * gi;
+            mi = Vector.ConditionalSelect(Vector.LessThan(Vector.Abs(mi), tiny), Vector<float>.Zero, mi);
+            vi = Vector.ConditionalSelect(Vector.LessThan(vi, tiny), Vector<float>.Zero, vi);
             mi.Store(m + i);
             vi.Store(v + i);
             (Vector.Load(p + i) - ss * mi / (Vector.SquareRoot(vi) * ic2 + eps)).Store(p + i);
@@ -103,6 +115,8 @@ public sealed class Adam : IOptimizer
         {
             m[i] = job.Beta1 * m[i] + (1f - job.Beta1) * g[i];
             v[i] = job.Beta2 * v[i] + (1f - job.Beta2) * g[i] * g[i];
+            if (MathF.Abs(m[i]) < SmallestNormal) m[i] = 0f;
+            if (v[i] < SmallestNormal) v[i] = 0f;
             p[i] -= job.StepSize * m[i] / (MathF.Sqrt(v[i]) * job.InvSqrtC2 + job.Epsilon);
         }
     }
