@@ -51,7 +51,20 @@ public static class CommonOptions
         string path = p.GetRequiredString("checkpoint");
         if (path.Length == 0) throw new UsageException("option '--checkpoint' is required");
         if (!File.Exists(path) && !Directory.Exists(path)) throw new UsageException($"checkpoint '{path}' does not exist");
-        return Vae.Model.Checkpoint.Load(path);
+        return LoadMnistCheckpoint(path);
+    }
+
+    /// <summary>
+    /// Reads a checkpoint and checks that its model takes MNIST images: the library's models may have any input size,
+    /// but every command here feeds them 28×28 digits.
+    /// </summary>
+    public static LoadedCheckpoint LoadMnistCheckpoint(string path)
+    {
+        var loaded = Vae.Model.Checkpoint.Load(path);
+        if (loaded.Model.Config.Input != MnistSet.Pixels)
+            throw new InvalidInputFileException(path,
+                $"holds a model of {loaded.Model.Config.Input} inputs; MNIST images have {MnistSet.Pixels} pixels");
+        return loaded;
     }
 
     /// <summary>Makes sure the folder of an output file exists and can be written, before any work starts.</summary>

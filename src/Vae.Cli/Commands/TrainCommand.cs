@@ -56,7 +56,7 @@ public sealed class TrainCommand : ICommand
             if (given.Length > 0)
                 throw new UsageException($"--resume continues the saved run as it was; drop --{string.Join(", --", given)}");
             if (!File.Exists(run.Resume)) throw new UsageException($"nothing to resume: {run.Resume} does not exist");
-            var loaded = Checkpoint.Load(run.Resume);
+            var loaded = CommonOptions.LoadMnistCheckpoint(run.Resume);
             if (loaded.State == null || loaded.Optimizer == null)
                 throw new InvalidInputFileException(run.Resume, "holds no optimizer state or training position");
             model = loaded.Model;
@@ -210,7 +210,8 @@ public sealed class TrainCommand : ICommand
             Seed = ulong.TryParse(Get("train.seed"), NumberStyles.Integer, CultureInfo.InvariantCulture, out ulong s)
                 ? s : throw new InvalidInputFileException(path, "metadata 'train.seed' is not a seed"),
             Beta = F("train.beta"),
-            KlWarmupEpochs = F("train.kl_warmup"),
+            KlWarmupEpochs = double.TryParse(Get("train.kl_warmup"), NumberStyles.Float, CultureInfo.InvariantCulture, out double e) && e >= 0
+                ? e : throw new InvalidInputFileException(path, "metadata 'train.kl_warmup' is not a number of epochs"),   // a double: read as written
             Capacity = Get("train.capacity") == "off" ? null : F("train.capacity"),
             CapacityIters = long.TryParse(Get("train.capacity_iters"), NumberStyles.Integer, CultureInfo.InvariantCulture, out long n) && n >= 0
                 ? n : throw new InvalidInputFileException(path, "metadata 'train.capacity_iters' is not a count"),

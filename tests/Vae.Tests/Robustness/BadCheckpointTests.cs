@@ -147,6 +147,27 @@ public class BadCheckpointTests
     }
 
     [Test]
+    public void AModelThatDoesNotTakeMnistImagesIsOneLine()
+    {
+        // A well-formed checkpoint of a 100-input model: the library loads it, but no command can feed it MNIST.
+        using var temp = new TempDir();
+        string path = temp.File("small-input.safetensors");
+        Vae.Model.Checkpoint.Save(path, new VaeModel(new VaeConfig { Input = 100, Hidden = [8], Latent = 2 }));
+        foreach (var args in new[]
+        {
+            new[] { "eval", "--checkpoint", path, "--data", TestPaths.Slice },
+            new[] { "sample", "--checkpoint", path, "--out", temp.File("s.png") },
+            new[] { "reconstruct", "--checkpoint", path, "--data", TestPaths.Slice, "--out", temp.File("r.png") },
+        })
+        {
+            var r = CliRun.Run(args);
+            Assert.That(r.Code, Is.EqualTo(ExitCodes.BadInput), r.ToString());
+            Assert.That(r.ErrLines, Has.Length.EqualTo(1), r.ToString());
+            Assert.That(r.Err, Does.Contain("100 inputs").And.Contain("784"), r.ToString());
+        }
+    }
+
+    [Test]
     public void TheHandBuiltValidFileLoads()
     {
         using var temp = new TempDir();

@@ -62,6 +62,18 @@ public class ResumeTests
         CliRun.AssertSameLosses(Metrics(_whole), Metrics(run), rows: 2);
     }
 
+    [Test]
+    public void ResumeDuringAFractionalKlWarmupMatchesTheWholeRun()
+    {
+        // --kl-warmup is a double; the checkpoint must give it back exactly, or β drifts after the resume.
+        string whole = _temp.File("warmup-whole"), split = _temp.File("warmup-split");
+        Assert.That(CliRun.Run(CliRun.Tiny(whole, "--epochs", "2", "--kl-warmup", "1.7")).Code, Is.EqualTo(ExitCodes.Ok));
+        Assert.That(CliRun.Run(CliRun.Tiny(split, "--epochs", "1", "--kl-warmup", "1.7")).Code, Is.EqualTo(ExitCodes.Ok));
+        var r = CliRun.Run("train", "--out", split, "--resume", "--epochs", "2", "--data", TestPaths.Slice, "--threads", "2");
+        Assert.That(r.Code, Is.EqualTo(ExitCodes.Ok), r.ToString());
+        CliRun.AssertSameLosses(Metrics(whole), Metrics(split), rows: 2);
+    }
+
     /// <summary>
     /// Stops through the command's own stop path (the one Ctrl-C takes) after <paramref name="steps"/> steps — 6 steps
     /// make an epoch — then resumes: the rows must equal the uninterrupted run's.
