@@ -44,16 +44,6 @@ public sealed class GrayImage
     /// <summary>A float in [0,1] to a byte (clamped; NaN → 0), rounding to nearest.</summary>
     public static byte ToByte(float v) => v >= 1f ? (byte)255 : v > 0f ? (byte)(v * 255f + 0.5f) : (byte)0;
 
-    /// <summary>An image from floats in [0,1], row-major (values outside are clamped).</summary>
-    public static GrayImage FromUnitFloats(ReadOnlySpan<float> values, int width, int height)
-    {
-        if (values.Length != (long)width * height)
-            throw new ArgumentException($"{values.Length} values for a {width}×{height} image", nameof(values));
-        var image = new GrayImage(width, height);
-        for (int i = 0; i < values.Length; i++) image.Pixels[i] = ToByte(values[i]);
-        return image;
-    }
-
     /// <summary>
     /// Tiles <paramref name="count"/> images of <paramref name="side"/>×<paramref name="side"/> floats in [0,1]
     /// (given one after another in <paramref name="images"/>) into <paramref name="rows"/>×<paramref name="cols"/>

@@ -1,5 +1,3 @@
-using System.Runtime.Intrinsics;
-
 namespace Vae.Kernels;
 
 /// <summary>The operands of one product C (m,n) [+]= op(A)·op(B), as <see cref="Gemm.Multiply"/> takes them.</summary>
@@ -34,8 +32,6 @@ public static unsafe partial class Gemm
             Multiply(second.A, second.B, second.M, second.N, second.K, second.TransA, second.TransB, second.C, accumulate, threads);
             return;
         }
-        Validate(first.A.Length, first.B.Length, first.C.Length, first.M, first.N, first.K, threads);
-        Validate(second.A.Length, second.B.Length, second.C.Length, second.M, second.N, second.K, threads);
         fixed (float* a1 = first.A, b1 = first.B, c1 = first.C, a2 = second.A, b2 = second.B, c2 = second.C)
         {
             var jobs = stackalloc PairPart[2];
@@ -60,9 +56,6 @@ public static unsafe partial class Gemm
         var a = new ReadOnlySpan<float>(p.A, p.ALength);
         var b = new ReadOnlySpan<float>(p.B, p.BLength);
         var c = new Span<float>(p.C, p.CLength);
-        if (Vector512.IsHardwareAccelerated)
-            Run<Vector512Kernel>(a, b, p.M, p.N, p.K, p.TransA, p.TransB, c, p.Accumulate, threads: 1);
-        else
-            Run<PortableKernel>(a, b, p.M, p.N, p.K, p.TransA, p.TransB, c, p.Accumulate, threads: 1);
+        Multiply(a, b, p.M, p.N, p.K, p.TransA, p.TransB, c, p.Accumulate, threads: 1);
     }
 }

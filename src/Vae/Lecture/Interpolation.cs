@@ -25,7 +25,7 @@ public static class Interpolation
             for (int d = 0; d < j; d++) z[k, d] = (1 - t) * codes.Mu[d] + t * codes.Mu[j + d];
         }
         var images = new float[steps * model.Config.Input];
-        model.DecodeImages(new Tape(), z, images);
+        model.DecodeImages(Tape.ForInference(), z, images);
         return images;
     }
 

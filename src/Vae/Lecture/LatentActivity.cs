@@ -57,6 +57,12 @@ public sealed class LatentActivity(int batchSize = 1000, int threads = 0)
         return new LatentActivityResult(kl, variance, active);
     }
 
+    /// <summary>
+    /// One dimension's KL(N(μ, e^lv) ‖ N(0, 1)) = ½(μ² + e^lv − 1 − lv), in double for the statistics (the training
+    /// loss uses the float kernel <see cref="Kernels.KlTermOp"/>).
+    /// </summary>
+    public static double KlTerm(double mu, double logVar) => 0.5 * (mu * mu + Math.Exp(logVar) - 1 - logVar);
+
     /// <summary>Adds one batch: mu and logVar are (B,J) row-major; logVar is empty for the autoencoder (no KL).</summary>
     private void Accumulate(ReadOnlySpan<float> mu, ReadOnlySpan<float> logVar, int j)
     {
@@ -69,7 +75,7 @@ public sealed class LatentActivity(int batchSize = 1000, int threads = 0)
                 if (!logVar.IsEmpty)
                 {
                     double lv = logVar[r * j + d];
-                    _kl[d] += 0.5 * (m * m + Math.Exp(lv) - 1 - lv);
+                    _kl[d] += KlTerm(m, lv);
                 }
             }
     }

@@ -42,7 +42,7 @@ public sealed class LatentCodes
                 if (logVar != null)
                 {
                     double lv = logVar[n * latent + j];
-                    sum += 0.5 * (m * m + Math.Exp(lv) - 1 - lv);
+                    sum += LatentActivity.KlTerm(m, lv);
                 }
                 else { sum += m; sumSq += m * m; }
             }
@@ -56,7 +56,7 @@ public sealed class LatentCodes
         int n = Math.Min(count ?? data.Count, data.Count), j = model.Latent;
         var mu = new float[n * j];
         var logVar = model.IsVariational ? new float[n * j] : null;
-        var tape = new Tape { Threads = threads };
+        var tape = Tape.ForInference(threads);
         var x = new Tensor(Math.Min(batchSize, Math.Max(n, 1)), model.Config.Input, name: "x");
         var indices = new int[x.Rows];
         for (int start = 0; start < n; start += batchSize)

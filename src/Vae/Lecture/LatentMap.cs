@@ -112,7 +112,7 @@ public static class LatentMap
                 z[r * n + c, 1] = (float)NormalQuantile.Inverse(1 - (r + 0.5) / n);
             }
         var images = new float[n * n * model.Config.Input];
-        model.DecodeImages(new Tape(), z, images);
+        model.DecodeImages(Tape.ForInference(), z, images);
         return GrayImage.Grid(images, n * n, n, n, MnistSet.Side, border: 0);
     }
 

@@ -39,7 +39,7 @@ public static class LatentSizeComparison
         count = Math.Min(count, data.Count);
         var codes = LatentCodes.Encode(model, data, count, threads: threads);
         var images = new float[count * model.Config.Input];
-        var tape = new Tape { Threads = threads };
+        var tape = Tape.ForInference(threads);
         model.DecodeImages(tape, Tensor.FromArray(codes.Mu, count, model.Latent, name: "mu"), images);
         return images;
     }

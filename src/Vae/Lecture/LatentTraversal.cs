@@ -42,7 +42,7 @@ public static class LatentTraversal
                 row[dims[r]] = values[k];
             }
         var images = new float[z.Rows * model.Config.Input];
-        model.DecodeImages(new Tape(), z, images);
+        model.DecodeImages(Tape.ForInference(), z, images);
         return images;
     }
 

@@ -18,8 +18,5 @@ public readonly record struct KlObjective(float Beta, bool HasCapacity, float Ca
     /// <summary>recon + γ·|KL − C| with KL the batch mean.</summary>
     public static KlObjective CapacityTarget(float capacity, float gamma) => new(0f, true, capacity, gamma);
 
-    /// <summary>The plain negative ELBO (β = 1).</summary>
-    public static KlObjective Elbo => Weighted(1f);
-
     public override string ToString() => HasCapacity ? $"γ·|KL − {Capacity:G4}| (γ {Gamma:G4})" : $"β {Beta:G4}";
 }

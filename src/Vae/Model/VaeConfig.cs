@@ -23,8 +23,6 @@ public sealed record VaeConfig
     public Likelihood Likelihood { get; init; } = Likelihood.Bernoulli;
     public ModelKind Kind { get; init; } = ModelKind.Vae;
 
-    public bool IsPyTorchExample => Input == 784 && Hidden is [400] && Latent == 20 && Kind == ModelKind.Vae;
-
     public void Validate()
     {
         if (Input < 1) throw new ArgumentException("input size must be >= 1");

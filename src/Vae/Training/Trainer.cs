@@ -163,7 +163,7 @@ public sealed class Trainer
         if (Options.ClipGradNorm > 0) ClipGradients(Options.ClipGradNorm);
         Optimizer.Update(Model.Parameters.Values, Model.Parameters.Grads);
 
-        State.EpochSums.Add(f.MeanReconstruction + (f.Kl is null ? 0 : f.MeanKl), f.MeanReconstruction, f.MeanKl, b);
+        State.EpochSums.Add(f.MeanReconstruction + f.MeanKl, f.MeanReconstruction, f.MeanKl, b);
         State.Noise = null; // the live stream is the truth until the state is captured
         State.Step = Optimizer.Step;
     }
