@@ -27,6 +27,8 @@ public static class ImportanceWeighted
         var rng = new Rng(seed, RngStreams.Evaluation);
         var x = new Tensor(b, d, name: "x");
         var xk = new Tensor(b * k, d, name: "x_rep");
+        var muK = new Tensor(b * k, j, name: "mu_rep");
+        var logVarK = new Tensor(b * k, j, name: "logvar_rep");
         var eps = new Tensor(b * k, j, name: "eps");
         var logW = new Tensor(b, k, name: "log_w");
         var idx = new int[b];
@@ -36,19 +38,28 @@ public static class ImportanceWeighted
             int n = Math.Min(b, data.Count - start);
             for (int i = 0; i < n; i++) idx[i] = start + i;
             x.Reshape(n, d, false); xk.Reshape(n * k, d, false); eps.Reshape(n * k, j, false); logW.Reshape(n, k, false);
+            muK.Reshape(n * k, j, false); logVarK.Reshape(n * k, j, false);
             data.FillBatch(idx.AsSpan(0, n), x.Data);
-            for (int i = 0; i < n; i++)
-                for (int s = 0; s < k; s++) x.Data.Slice(i * d, d).CopyTo(xk.Data.Slice((i * k + s) * d, d));
             rng.FillGaussian(eps.Data);
 
+            // Encode each image once, then give each of its K samples a copy of its row (and of the image, the target).
             tape.Reset();
-            var (mu, logVar) = model.Encode(tape, xk);
-            var z = tape.Reparameterize(mu, logVar!, eps);
+            var (mu, logVar) = model.Encode(tape, x);
+            for (int i = 0; i < n; i++)
+                for (int s = 0; s < k; s++)
+                {
+                    int r = i * k + s;
+                    x.Data.Slice(i * d, d).CopyTo(xk.Data.Slice(r * d, d));
+                    mu.Data.Slice(i * j, j).CopyTo(muK.Data.Slice(r * j, j));
+                    logVar!.Data.Slice(i * j, j).CopyTo(logVarK.Data.Slice(r * j, j));
+                }
+            tape.Reset();
+            var z = tape.Reparameterize(muK, logVarK, eps);
             var recon = model.Reconstruction(tape, model.Decode(tape, z), xk); // −log p(x|z), (n·k, 1)
             for (int r = 0; r < n * k; r++)
             {
                 double logPz = 0, logQz = 0;
-                var zr = z.Data.Slice(r * j, j); var er = eps.Data.Slice(r * j, j); var lv = logVar!.Data.Slice(r * j, j);
+                var zr = z.Data.Slice(r * j, j); var er = eps.Data.Slice(r * j, j); var lv = logVarK.Data.Slice(r * j, j);
                 for (int c = 0; c < j; c++)
                 {
                     logPz += -0.5 * zr[c] * zr[c] - HalfLogTwoPi;
