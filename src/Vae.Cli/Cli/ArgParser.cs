@@ -94,6 +94,9 @@ public sealed class ArgParser
 
     public bool Has(string name) => _values.ContainsKey(name) || _flags.Contains(name);
 
+    /// <summary>The names of the options given on the command line (values and flags).</summary>
+    public IEnumerable<string> Given => _values.Keys.Concat(_flags);
+
     public bool GetFlag(string name) { Find(name); return _flags.Contains(name); }
 
     public string? GetString(string name) => _values.TryGetValue(name, out var v) ? v : Find(name).Default;

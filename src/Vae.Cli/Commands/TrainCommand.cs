@@ -13,7 +13,8 @@ public sealed class TrainCommand : ICommand
     public string Name => "train";
     public string Summary => "train a VAE (or autoencoder) on MNIST; metrics, pictures and checkpoints go to --out";
 
-    private static readonly string[] RunOptions = ["batch-size", "lr", "seed", "beta", "kl-warmup", "capacity", "capacity-iters", "gamma", "clip-grad", "model", "hidden", "latent", "activation", "likelihood"];
+    /// <summary>What --resume may be given; every other option describes the run, which the checkpoint fixes.</summary>
+    private static readonly string[] ResumeOptions = ["data", "out", "epochs", "threads", "resume"];
 
     /// <summary>
     /// Test seam: asked before every step besides the signals; true stops the run there exactly as Ctrl-C would
@@ -52,7 +53,7 @@ public sealed class TrainCommand : ICommand
         Nn.Adam? adam = null;
         if (resume)
         {
-            var given = RunOptions.Concat(DebiasRunOptions.Names).Where(p.Has).ToArray();
+            var given = p.Given.Where(name => !ResumeOptions.Contains(name)).ToArray();
             if (given.Length > 0)
                 throw new UsageException($"--resume continues the saved run as it was; drop --{string.Join(", --", given)}");
             if (!File.Exists(run.Resume)) throw new UsageException($"nothing to resume: {run.Resume} does not exist");

@@ -12,9 +12,6 @@ namespace Vae.Cli.Training;
 /// </summary>
 public static class DebiasRunOptions
 {
-    /// <summary>The options a --resume run takes from its checkpoint instead of the command line.</summary>
-    public static readonly string[] Names = ["debias", "debias-bins", "debias-alpha", "debias-combine", "bias-digit", "bias-keep"];
-
     public static ArgParser DebiasOptions(this ArgParser p) => p
         .Flag("debias", "DB-VAE: draw each epoch's images with replacement, rare latent regions more often (see 'vae debias')")
         .Option("debias-bins", "10", "with --debias: histogram bins per latent dimension", "N")
