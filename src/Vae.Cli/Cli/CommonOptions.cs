@@ -1,13 +1,102 @@
 using Vae.Data;
 using Vae.Model;
+using Vae.Objectives;
+using Vae.Training;
 
 namespace Vae.Cli;
 
 /// <summary>Options several commands share, declared and read in one place so their help and checks agree.</summary>
 public static class CommonOptions
 {
-    public static ArgParser Data(this ArgParser p) =>
-        p.Option("data", Mnist.DefaultDataDir(), "MNIST folder (fetched there when missing; env VAE_DATA sets the default)", "DIR");
+    /// <summary>--dataset and --data: which dataset, and the folder that holds (or will hold) its files.</summary>
+    public static ArgParser Data(this ArgParser p) => p
+        .Option("dataset", null, $"dataset: {string.Join(", ", Datasets.Names)} (default {Datasets.Default}, or the checkpoint's)", "NAME")
+        .Option("data", null, "folder of the dataset's files, fetched there when missing (default data/NAME; env VAE_DATA for mnist)", "DIR");
+
+    /// <summary>The dataset named by --dataset (default mnist).</summary>
+    public static IDataset GetDataset(this ArgParser p, string? fallback = null)
+    {
+        string name = p.GetString("dataset") ?? fallback ?? Datasets.Default;
+        try { return Datasets.Get(name); }
+        catch (ArgumentException e) { throw new UsageException($"--dataset: {e.Message}"); }
+    }
+
+    /// <summary>The --data folder, or the dataset's default one.</summary>
+    public static string GetDataDir(this ArgParser p, IDataset dataset) =>
+        p.Has("data") ? p.GetRequiredString("data") : dataset.DefaultDir;
+
+    /// <summary>
+    /// Loads the dataset the command works on: --dataset, else the one <paramref name="checkpoint"/> was trained on,
+    /// else MNIST; fetched into its folder first when missing. The model (if any) must take its images.
+    /// </summary>
+    public static (ImageSet Train, ImageSet Test) LoadData(this ArgParser p, LoadedCheckpoint? checkpoint = null)
+    {
+        var dataset = p.GetDataset(checkpoint?.Metadata.GetValueOrDefault("data.name"));
+        if (checkpoint != null) CheckImageSize(dataset, checkpoint.Model);
+        return LoadDataset(dataset, p.GetDataDir(dataset));
+    }
+
+    /// <summary>Loads <paramref name="dataset"/> from <paramref name="dir"/>, fetching it first when files are missing.</summary>
+    public static (ImageSet Train, ImageSet Test) LoadDataset(IDataset dataset, string dir)
+    {
+        if (File.Exists(dir)) throw new UsageException($"--data '{dir}' is a file; it must be a folder");
+        if (!dataset.IsPresent(dir))
+        {
+            Console.Out.WriteLine($"{dataset.Name} not found in {dir}: fetching it");
+            dataset.Fetch(dir, Console.Out.WriteLine);
+        }
+        return dataset.Load(dir);
+    }
+
+    /// <summary>A model must take the dataset's images: one line naming both sizes otherwise.</summary>
+    public static void CheckImageSize(IDataset dataset, VaeModel model)
+    {
+        int pixels = dataset.Width * dataset.Height * dataset.Channels;
+        if (model.Config.Input != pixels)
+            throw new UsageException($"the model takes {model.Config.Input} inputs; {dataset.Name} images have {pixels} pixels");
+    }
+
+    /// <summary>--epochs, --batch-size, --lr, --seed: declared once for every command that trains.</summary>
+    public static ArgParser TrainingOptions(this ArgParser p, string epochsDefault = "10",
+        string epochsHelp = "training epochs") => p
+        .Option("epochs", epochsDefault, epochsHelp, "N")
+        .Option("batch-size", "128", "images per step", "B")
+        .Option("lr", "1e-3", "Adam learning rate (0 < LR <= 10)", "LR")
+        .Option("seed", "1", "seed for initialisation, shuffling and ε", "S");
+
+    public static TrainOptions GetTrainOptions(this ArgParser p, int epochs, int threads) => new()
+    {
+        Epochs = epochs,
+        BatchSize = p.GetInt("batch-size", 1, 1_000_000),
+        LearningRate = (float)p.GetDouble("lr", 0, 10, minExclusive: true),
+        Seed = (ulong)p.GetInt("seed", 0),
+        Threads = threads,
+    };
+
+    /// <summary>The options of the objective (Objectives/): β, warm-up, capacity.</summary>
+    public static ArgParser ObjectiveOptions(this ArgParser p) => p
+        .Option("beta", "1", "weight β of the KL term (β > 1: β-VAE)", "B")
+        .Option("kl-warmup", "0", "ramp β linearly from 0 over this many epochs (fractions allowed; 0 = off)", "E")
+        .Option("capacity", null, "capacity objective (Burgess et al. 2018): loss = recon + γ·|KL − C_t|, C_t rising to C nats (replaces β)", "C")
+        .Option("capacity-iters", "10000", "steps over which C_t rises linearly from 0 to --capacity", "N")
+        .Option("gamma", "100", "γ of the capacity objective", "G");
+
+    public static IObjective GetObjective(this ArgParser p)
+    {
+        bool capacity = p.Has("capacity");
+        if (capacity && (p.Has("beta") || p.Has("kl-warmup")))
+            throw new UsageException("--capacity replaces β: drop --beta and --kl-warmup (or drop --capacity)");
+        if (!capacity && (p.Has("capacity-iters") || p.Has("gamma")))
+            throw new UsageException("--capacity-iters and --gamma belong to --capacity C");
+        return new ElboObjective
+        {
+            Beta = (float)p.GetDouble("beta", 0, 1e6),
+            WarmupEpochs = p.GetDouble("kl-warmup", 0, 1e6),
+            Capacity = capacity ? (float)p.GetDouble("capacity", 0, 1e6) : null,
+            CapacityIters = p.GetInt("capacity-iters", 0),
+            Gamma = (float)p.GetDouble("gamma", 0, 1e9),
+        };
+    }
 
     public static ArgParser Threads(this ArgParser p) =>
         p.Option("threads", Environment.ProcessorCount.ToString(), "threads for matrix products and Adam; the default is every core", "N");
@@ -33,37 +122,26 @@ public static class CommonOptions
         Likelihood = p.GetChoice("likelihood", "bernoulli", "gaussian") == "bernoulli" ? Likelihood.Bernoulli : Likelihood.Gaussian,
     };
 
-    /// <summary>Loads MNIST from the --data folder, fetching it first when the files are missing.</summary>
-    public static (MnistSet Train, MnistSet Test) LoadMnist(string dir)
-    {
-        if (File.Exists(dir)) throw new UsageException($"--data '{dir}' is a file; it must be a folder");
-        if (!Mnist.FilesPresent(dir))
-        {
-            Console.Out.WriteLine($"MNIST not found in {dir}: fetching it");
-            MnistFetcher.EnsurePresent(dir, Console.Out.WriteLine);
-        }
-        return Mnist.Load(dir);
-    }
-
     /// <summary>Loads a checkpoint named by --checkpoint (one clear line if it is missing or bad).</summary>
     public static LoadedCheckpoint LoadCheckpoint(this ArgParser p)
     {
         string path = p.GetRequiredString("checkpoint");
         if (path.Length == 0) throw new UsageException("option '--checkpoint' is required");
         if (!File.Exists(path) && !Directory.Exists(path)) throw new UsageException($"checkpoint '{path}' does not exist");
-        return LoadMnistCheckpoint(path);
+        return LoadModelCheckpoint(path);
     }
 
-    /// <summary>
-    /// Reads a checkpoint and checks that its model takes MNIST images: the library's models may have any input size,
-    /// but every command here feeds them 28×28 digits.
-    /// </summary>
-    public static LoadedCheckpoint LoadMnistCheckpoint(string path)
+    /// <summary>Reads a checkpoint and checks that its model takes the images of the dataset it was trained on.</summary>
+    public static LoadedCheckpoint LoadModelCheckpoint(string path)
     {
-        var loaded = Vae.Model.Checkpoint.Load(path);
-        if (loaded.Model.Config.Input != MnistSet.Pixels)
+        var loaded = Vae.Training.Checkpoint.Load(path);
+        IDataset dataset;
+        try { dataset = Datasets.Get(loaded.Metadata.GetValueOrDefault("data.name") ?? Datasets.Default); }
+        catch (ArgumentException e) { throw new InvalidInputFileException(path, e.Message); }
+        int pixels = dataset.Width * dataset.Height * dataset.Channels;
+        if (loaded.Model.Config.Input != pixels)
             throw new InvalidInputFileException(path,
-                $"holds a model of {loaded.Model.Config.Input} inputs; MNIST images have {MnistSet.Pixels} pixels");
+                $"holds a model of {loaded.Model.Config.Input} inputs; {dataset.Name} images have {pixels} pixels");
         return loaded;
     }
 

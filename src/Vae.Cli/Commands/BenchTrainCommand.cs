@@ -18,7 +18,7 @@ public sealed class BenchTrainCommand : ICommand
     public int Run(IReadOnlyList<string> args)
     {
         var p = new ArgParser(Name, Summary + ". Uses random images unless --data holds MNIST (speed does not depend on pixel values).")
-            .Option("batch-size", "128", "images per step", "B")
+            .Option("batch-size", "128", "images per step", "B")   // a benchmark: no epochs, lr or seed to choose
             .Option("steps", "200", "timed steps per repetition", "N")
             .Option("warmup", "30", "untimed steps first", "N")
             .Option("repeats", "5", "timed repetitions; the best is reported", "R")
@@ -34,7 +34,7 @@ public sealed class BenchTrainCommand : ICommand
         var config = p.GetModelConfig();
         string dataDir = p.GetRequiredString("data");
 
-        MnistSet train;
+        ImageSet train;
         string source;
         if (dataDir.Length > 0)
         {
@@ -44,9 +44,9 @@ public sealed class BenchTrainCommand : ICommand
         else
         {
             int count = batch * 50; // whole batches only, so every timed step has the same shape
-            var images = new byte[count * MnistSet.Pixels];
+            var images = new byte[count * Mnist.Pixels];
             new Random(1).NextBytes(images);
-            train = new MnistSet(images, new byte[count]);
+            train = new ImageSet(images, new byte[count]);
             source = "random images";
         }
 
@@ -69,7 +69,7 @@ public sealed class BenchTrainCommand : ICommand
     }
 
     /// <summary>Runs exactly <paramref name="steps"/> training steps, crossing epoch ends as needed.</summary>
-    private static void RunSteps(Trainer trainer, MnistSet train, int steps)
+    private static void RunSteps(Trainer trainer, ImageSet train, int steps)
     {
         int done = 0;
         while (trainer.RunEpoch(train, () => done++ >= steps).Completed) { }

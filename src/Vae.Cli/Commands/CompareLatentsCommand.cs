@@ -4,6 +4,8 @@ using Vae.Lecture;
 using Vae.Model;
 using Vae.Training;
 
+using Vae.Analysis;
+
 namespace Vae.Cli.Commands;
 
 /// <summary><c>vae compare-latents</c>: one model per latent size, their reconstructions of the same test digits side by side.</summary>
@@ -16,12 +18,9 @@ public sealed class CompareLatentsCommand : ICommand
     {
         var p = new ArgParser(Name, Summary + ".")
             .Option("dims", "2,5", "latent sizes to compare", "LIST")
-            .Option("epochs", "3", "training epochs per latent size", "N")
+            .TrainingOptions(epochsDefault: "3", epochsHelp: "training epochs per latent size")
             .Option("model", "ae", "ae (the lecture's autoencoder, ‖x − x̂‖²) or vae (BCE + KL)", "ae|vae")
             .Option("hidden", "400", "hidden layer sizes", "LIST")
-            .Option("batch-size", "128", "images per step", "B")
-            .Option("lr", "1e-3", "Adam learning rate", "LR")
-            .Option("seed", "1", "seed for initialisation, shuffling and ε", "S")
             .Option("count", "100", "test digits shown (the first ones of the test set, 10 per row)", "N")
             .Data()
             .Threads()
@@ -32,17 +31,10 @@ public sealed class CompareLatentsCommand : ICommand
         var kind = p.GetChoice("model", "ae", "vae") == "ae" ? ModelKind.Ae : ModelKind.Vae;
         int[] hidden = p.GetIntList("hidden", 1, 100_000);
         int count = p.GetInt("count", 1, 10_000);
-        var options = new TrainOptions
-        {
-            Epochs = p.GetInt("epochs", 1, 10_000),
-            BatchSize = p.GetInt("batch-size", 1, 1_000_000),
-            LearningRate = (float)p.GetDouble("lr", 0, 10, minExclusive: true),
-            Seed = (ulong)p.GetInt("seed", 0),
-            Threads = p.GetThreads(),
-        };
+        var options = p.GetTrainOptions(p.GetInt("epochs", 1, 10_000), p.GetThreads());
         string outFile = p.GetRequiredString("out");
         CommonOptions.EnsureWritableFileFolder(outFile);
-        var (train, test) = CommonOptions.LoadMnist(p.GetRequiredString("data"));
+        var (train, test) = p.LoadData();
 
         var models = new List<VaeModel>();
         var progress = new ProgressLine();

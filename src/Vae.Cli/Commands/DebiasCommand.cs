@@ -1,10 +1,12 @@
 using System.Globalization;
 using System.Text;
-using Vae.Cli.Training;
+using Vae.Cli.Runs;
 using Vae.Imaging;
 using Vae.IO;
 using Vae.Lecture;
 using Vae.Training;
+
+using Vae.Analysis;
 
 namespace Vae.Cli.Commands;
 
@@ -36,12 +38,18 @@ public sealed class DebiasCommand : ICommand
         string outDir = p.GetRequiredString("out");
         var loaded = p.LoadCheckpoint();
         CommonOptions.EnsureWritableFolder(outDir);
-        var (train, _) = CommonOptions.LoadMnist(p.GetRequiredString("data"));
-        var trainOptions = DebiasRunOptions.FromMetadata(p.GetRequiredString("checkpoint"), loaded.Metadata, new TrainOptions
+        var (train, _) = p.LoadData(loaded);
+        // The set the model trained on: a checkpoint of a biased run rebuilds its biased set.
+        var trainOptions = new TrainOptions();
+        if (loaded.Metadata.ContainsKey("train.batch_size"))
         {
-            Seed = loaded.Metadata.TryGetValue("train.seed", out var s) && ulong.TryParse(s, NumberStyles.Integer, CultureInfo.InvariantCulture, out ulong seed) ? seed : 1,
-        });
-        train = DebiasRunOptions.TrainingSet(train, trainOptions);
+            try
+            {
+                var run = RunConfig.FromMetadata(loaded.Metadata, 1, threads);
+                (train, trainOptions) = (run.TrainingSet(train), run.Options);
+            }
+            catch (FormatException e) { throw new InvalidInputFileException(p.GetRequiredString("checkpoint"), e.Message); }
+        }
 
         var codes = LatentCodes.Encode(loaded.Model, train, threads: threads);
         var prob = Debias.Probabilities(codes.Mu, codes.Count, codes.Latent, options);

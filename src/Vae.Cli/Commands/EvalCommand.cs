@@ -2,6 +2,8 @@ using System.Globalization;
 using Vae.Model;
 using Vae.Training;
 
+using Vae.Analysis;
+
 namespace Vae.Cli.Commands;
 
 /// <summary><c>vae eval</c>: test loss (negative ELBO), its two parts, and optionally the importance-weighted bound.</summary>
@@ -25,9 +27,9 @@ public sealed class EvalCommand : ICommand
         int threads = p.GetThreads();
         var loaded = p.LoadCheckpoint();
         if (k > 0 && !loaded.Model.IsVariational) throw new UsageException("--iwae needs a VAE checkpoint, not an autoencoder");
-        var (_, test) = CommonOptions.LoadMnist(p.GetRequiredString("data"));
+        var (_, test) = p.LoadData(loaded);
 
-        var e = Trainer.Evaluate(loaded.Model, test, 1000, threads, seed);
+        var e = Evaluator.Of(loaded.Model, test, 1000, threads, seed);
         var inv = CultureInfo.InvariantCulture;
         Console.Out.WriteLine($"model {loaded.Model.Config} on {e.Images:N0} test images (nats per image):");
         Console.Out.WriteLine(string.Create(inv, $"  test loss {e.Loss:F3}  = reconstruction {e.Reconstruction:F3} + KL {e.Kl:F3}"));

@@ -2,6 +2,8 @@ using System.Globalization;
 using Vae.Engine;
 using Vae.Lecture;
 
+using Vae.Analysis;
+
 namespace Vae.Cli.Commands;
 
 /// <summary><c>vae gradcheck</c>: every op and the whole model loss against central differences; exit 1 on a mismatch.</summary>

@@ -2,6 +2,10 @@ using Vae.Engine;
 using Vae.Lecture;
 using Vae.Model;
 
+using Vae.Analysis;
+
+using Vae.Objectives;
+
 namespace Vae.Cli.Commands;
 
 /// <summary><c>vae graph</c>: the computation graph of one training step, as Graphviz DOT.</summary>
@@ -27,7 +31,7 @@ public sealed class GraphCommand : ICommand
         var x = new Tensor(batch, config.Input, name: "x");
         var eps = new Tensor(batch, config.Latent, name: "eps ~ N(0,I)");
         var tape = new Tape();
-        var loss = model.Forward(tape, x, eps).Loss;
+        var loss = ElboObjective.Standard.Loss(tape, model, x, eps).Loss;
         int leaves = tape.Nodes.SelectMany(n => n.Inputs).Distinct(ReferenceEqualityComparer.Instance)
             .Count(t => !tape.Nodes.Any(n => ReferenceEquals(n.Out, t)));
         File.WriteAllText(outFile, ComputationGraph.ToDot(tape, $"one training step of {config}, batch {batch}", loss));

@@ -1,6 +1,8 @@
 using Vae.Imaging;
 using Vae.Lecture;
 
+using Vae.Analysis;
+
 namespace Vae.Cli.Commands;
 
 /// <summary><c>vae interpolate</c>: decodes the straight line between two test digits' μ (lecture, "Generating new examples").</summary>
@@ -21,12 +23,13 @@ public sealed class InterpolateCommand : ICommand
             .Option("out", "interpolate.png", "output picture", "FILE");
         if (!p.Parse(args)) { Console.Out.Write(p.Help()); return ExitCodes.Ok; }
 
-        var model = p.LoadCheckpoint().Model;
+        var loaded = p.LoadCheckpoint();
+        var model = loaded.Model;
         int steps = p.GetInt("steps", 2, 100);
         int scale = p.GetInt("scale", 1, 8);
         string outFile = p.GetRequiredString("out");
         CommonOptions.EnsureWritableFileFolder(outFile);
-        var (_, test) = CommonOptions.LoadMnist(p.GetRequiredString("data"));
+        var (_, test) = p.LoadData(loaded);
         int a = p.GetInt("a", 0, test.Count - 1), b = p.GetInt("b", 0, test.Count - 1);
 
         var picture = Interpolation.Picture(model, test, a, b, steps, scale);

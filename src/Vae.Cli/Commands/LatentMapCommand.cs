@@ -1,6 +1,8 @@
 using Vae.Imaging;
 using Vae.Lecture;
 
+using Vae.Analysis;
+
 namespace Vae.Cli.Commands;
 
 /// <summary><c>vae latent-map</c>: the test set's μ as a labelled scatter plot, and for 2-D models the decoded manifold.</summary>
@@ -20,7 +22,8 @@ public sealed class LatentMapCommand : ICommand
             .Option("out", "latent-map", "output folder (latent_scatter.png, manifold.png)", "DIR");
         if (!p.Parse(args)) { Console.Out.Write(p.Help()); return ExitCodes.Ok; }
 
-        var model = p.LoadCheckpoint().Model;
+        var loaded = p.LoadCheckpoint();
+        var model = loaded.Model;
         int latent = model.Latent;
         if (latent < 2) throw new UsageException($"the model has {latent} latent dimension; a map needs at least 2");
         int[]? dims = p.Has("dims") ? p.GetIntList("dims", 0) : null;
@@ -29,7 +32,7 @@ public sealed class LatentMapCommand : ICommand
         int grid = p.GetInt("grid", 2, 100);
         string outDir = p.GetRequiredString("out");
         CommonOptions.EnsureWritableFolder(outDir);
-        var (_, test) = CommonOptions.LoadMnist(p.GetRequiredString("data"));
+        var (_, test) = p.LoadData(loaded);
 
         var codes = LatentCodes.Encode(model, test, threads: p.GetThreads());
         var (dx, dy) = dims != null ? (dims[0], dims[1]) : LatentMap.DefaultAxes(codes);

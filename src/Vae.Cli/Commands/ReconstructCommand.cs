@@ -1,6 +1,8 @@
 using Vae.Imaging;
 using Vae.Model;
 
+using Vae.Analysis;
+
 namespace Vae.Cli.Commands;
 
 /// <summary><c>vae reconstruct</c>: test digits over their reconstructions.</summary>
@@ -23,7 +25,7 @@ public sealed class ReconstructCommand : ICommand
         string output = p.GetRequiredString("out");
         CommonOptions.EnsureWritableFileFolder(output);
         var loaded = p.LoadCheckpoint();
-        var (_, test) = CommonOptions.LoadMnist(p.GetRequiredString("data"));
+        var (_, test) = p.LoadData(loaded);
         if (first + n > test.Count)
             throw new UsageException($"--first {first} --n {n} goes past the {test.Count} test digits");
         var indices = Enumerable.Range(first, n).ToArray();

@@ -1,6 +1,8 @@
 using Vae.Imaging;
 using Vae.Model;
 
+using Vae.Analysis;
+
 namespace Vae.Cli.Commands;
 
 /// <summary><c>vae sample</c>: decode z ~ N(0, I) into new digits (the lecture's "generating new examples").</summary>

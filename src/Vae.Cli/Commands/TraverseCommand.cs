@@ -2,6 +2,8 @@ using Vae.Data;
 using Vae.Imaging;
 using Vae.Lecture;
 
+using Vae.Analysis;
+
 namespace Vae.Cli.Commands;
 
 /// <summary><c>vae traverse</c>: latent perturbation, one latent dimension swept per row (lecture, "Latent perturbation").</summary>
@@ -33,7 +35,7 @@ public sealed class TraverseCommand : ICommand
         int scale = p.GetInt("scale", 1, 8);
         string outFile = p.GetRequiredString("out");
         CommonOptions.EnsureWritableFileFolder(outFile);
-        var (_, test) = CommonOptions.LoadMnist(p.GetRequiredString("data"));
+        var (_, test) = p.LoadData(loaded);
         int? from = p.Has("from-test-index") ? p.GetInt("from-test-index", 0, test.Count - 1) : null;
 
         var codes = LatentCodes.Encode(model, test, threads: p.GetThreads());

@@ -2,6 +2,8 @@ using System.Globalization;
 using System.Text;
 using Vae.Engine;
 
+using Vae.Analysis;
+
 namespace Vae.Lecture;
 
 /// <summary>

@@ -3,6 +3,8 @@ using Vae.Engine;
 using Vae.Imaging;
 using Vae.Model;
 
+using Vae.Analysis;
+
 namespace Vae.Lecture;
 
 /// <summary>
@@ -13,7 +15,7 @@ namespace Vae.Lecture;
 public static class Interpolation
 {
     /// <summary>Decodes of the straight line from μ(x_a) to μ(x_b), <paramref name="steps"/> images (ends included).</summary>
-    public static float[] Latent(VaeModel model, MnistSet data, int a, int b, int steps)
+    public static float[] Latent(VaeModel model, ImageSet data, int a, int b, int steps)
     {
         if (steps < 2) throw new ArgumentOutOfRangeException(nameof(steps), "a path needs at least 2 steps");
         var codes = LatentCodes.Encode(model, Pair(data, a, b));
@@ -33,7 +35,7 @@ public static class Interpolation
     /// Two labelled rows of steps + 2 cells: "latent" (x_a, the decoded path, x_b) and "pixels" (x_a, the pixel
     /// blend, x_b).
     /// </summary>
-    public static GrayImage Picture(VaeModel model, MnistSet data, int a, int b, int steps, int scale = 2)
+    public static GrayImage Picture(VaeModel model, ImageSet data, int a, int b, int steps, int scale = 2)
     {
         int d = model.Config.Input, cols = steps + 2;
         var ends = new float[2 * d];
@@ -57,11 +59,11 @@ public static class Interpolation
             }
         }
         const int border = 2, text = 2, gap = 8;
-        var grid = GrayImage.Grid(cells, 2 * cols, 2, cols, MnistSet.Side, border, scale, borderValue: Canvas.Paper);
+        var grid = GrayImage.Grid(cells, 2 * cols, 2, cols, Mnist.Side, border, scale, borderValue: Canvas.Paper);
         string[] labels = ["latent", "pixels"];
         int labelWidth = labels.Max(l => PixelFont.Width(l, text)) + gap;
         int lineHeight = PixelFont.Height(text) + gap;
-        int cell = MnistSet.Side * scale;
+        int cell = Mnist.Side * scale;
         string title = $"#{a} (a {data.Labels[a]}) to #{b} (a {data.Labels[b]}) between their μ";
         int top = 2 * lineHeight;
         var page = new GrayImage(Math.Max(labelWidth + grid.Width, PixelFont.Width(title, text) + 2 * gap), top + grid.Height + gap / 2, Canvas.Paper);
@@ -78,11 +80,11 @@ public static class Interpolation
         return page;
     }
 
-    private static MnistSet Pair(MnistSet data, int a, int b)
+    private static ImageSet Pair(ImageSet data, int a, int b)
     {
-        var images = new byte[2 * MnistSet.Pixels];
+        var images = new byte[2 * Mnist.Pixels];
         data.Image(a).CopyTo(images);
-        data.Image(b).CopyTo(images.AsSpan(MnistSet.Pixels));
-        return new MnistSet(images, [data.Labels[a], data.Labels[b]]);
+        data.Image(b).CopyTo(images.AsSpan(Mnist.Pixels));
+        return new ImageSet(images, [data.Labels[a], data.Labels[b]]);
     }
 }

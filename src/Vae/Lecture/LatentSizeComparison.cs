@@ -4,6 +4,8 @@ using Vae.Imaging;
 using Vae.Model;
 using Vae.Training;
 
+using Vae.Analysis;
+
 namespace Vae.Lecture;
 
 /// <summary>
@@ -24,7 +26,7 @@ public static class LatentSizeComparison
     };
 
     /// <summary>Trains a fresh model for <paramref name="options"/>.Epochs epochs (seeded initialisation, shuffling and ε).</summary>
-    public static VaeModel Train(VaeConfig config, MnistSet train, TrainOptions options, Action<BatchProgress>? progress = null,
+    public static VaeModel Train(VaeConfig config, ImageSet train, TrainOptions options, Action<BatchProgress>? progress = null,
         Action<EpochResult>? epochDone = null)
     {
         var model = new VaeModel(config);
@@ -34,7 +36,7 @@ public static class LatentSizeComparison
     }
 
     /// <summary>x̂ = σ(decoder(μ(x))) of the first <paramref name="count"/> images, count × Input floats.</summary>
-    public static float[] Reconstruct(VaeModel model, MnistSet data, int count, int threads = 0)
+    public static float[] Reconstruct(VaeModel model, ImageSet data, int count, int threads = 0)
     {
         count = Math.Min(count, data.Count);
         var codes = LatentCodes.Encode(model, data, count, threads: threads);
@@ -45,7 +47,7 @@ public static class LatentSizeComparison
     }
 
     /// <summary>Mean over images of ‖x − x̂‖² (summed over pixels, x̂ = σ(decoder(μ(x)))), the lecture's L(x, x̂).</summary>
-    public static double ReconstructionError(VaeModel model, MnistSet data, int threads = 0)
+    public static double ReconstructionError(VaeModel model, ImageSet data, int threads = 0)
     {
         const int batch = 1000;
         int d = model.Config.Input;
@@ -66,10 +68,10 @@ public static class LatentSizeComparison
     /// Side-by-side panels of the first <paramref name="count"/> digits (10 per row): each model's reconstructions,
     /// labelled "<c>J</c>D latent space", then the ground truth.
     /// </summary>
-    public static GrayImage Picture(IReadOnlyList<VaeModel> models, MnistSet data, int count = 100, int cols = 10, int threads = 0)
+    public static GrayImage Picture(IReadOnlyList<VaeModel> models, ImageSet data, int count = 100, int cols = 10, int threads = 0)
     {
         count = Math.Min(count, data.Count);
-        int rows = (count + cols - 1) / cols, d = MnistSet.Pixels;
+        int rows = (count + cols - 1) / cols, d = Mnist.Pixels;
         var panels = new List<(string Label, GrayImage Grid)>();
         foreach (var model in models)
             panels.Add(($"{model.Latent}D latent space", GrayImage.Grid(Reconstruct(model, data, count, threads), count, rows, cols, border: 1)));
@@ -89,6 +91,6 @@ public static class LatentSizeComparison
         return page;
     }
 
-    private static MnistSet Slice(MnistSet data, int start, int count) =>
-        new(data.Images.AsSpan(start * MnistSet.Pixels, count * MnistSet.Pixels).ToArray(), data.Labels.AsSpan(start, count).ToArray());
+    private static ImageSet Slice(ImageSet data, int start, int count) =>
+        new(data.Images.AsSpan(start * Mnist.Pixels, count * Mnist.Pixels).ToArray(), data.Labels.AsSpan(start, count).ToArray());
 }

@@ -1,6 +1,9 @@
 using Vae.Engine;
 using Vae.Model;
+using Vae.Objectives;
 using Vae.Nn;
+
+using Vae.Analysis;
 
 namespace Vae.Lecture;
 
@@ -39,7 +42,7 @@ public static class ModelGradCheck
         foreach (ref float v in x.Data) v = rng.NextFloat();
         var eps = new Tensor(batch, config.Latent, name: "eps");
         rng.FillGaussian(eps.Data);
-        Tensor Loss(Tape tape) => model.Forward(tape, x, eps).Loss;
+        Tensor Loss(Tape tape) => ElboObjective.Standard.Loss(tape, model, x, eps).Loss;
         var sample = new Rng(seed, 101);
         var tensors = model.Parameters.Tensors;
         if (!perLayer)

@@ -1,3 +1,5 @@
+using Vae.Analysis;
+
 namespace Vae.Lecture;
 
 /// <summary>

@@ -10,6 +10,12 @@ public enum Likelihood { Bernoulli, Gaussian }
 /// <summary>vae: the probabilistic model (sampling + KL). ae: the lecture's deterministic autoencoder.</summary>
 public enum ModelKind { Vae, Ae }
 
+/// <summary>An extra output of the encoder's last hidden layer (e.g. "classifier" with 1 logit for a DB-VAE).</summary>
+public sealed record HeadSpec(string Name, int Outputs)
+{
+    public override string ToString() => $"{Name}:{Outputs}";
+}
+
 /// <summary>
 /// The architecture of a model: an MLP encoder In → Hidden… → (μ, logvar) of size Latent and the mirror-image
 /// decoder Latent → …Hidden → In. The default is the pytorch/examples VAE: 784 → 400 → 20 → 400 → 784.
@@ -22,12 +28,18 @@ public sealed record VaeConfig
     public Activation Activation { get; init; } = Activation.Relu;
     public Likelihood Likelihood { get; init; } = Likelihood.Bernoulli;
     public ModelKind Kind { get; init; } = ModelKind.Vae;
+    /// <summary>Extra encoder outputs beside μ and logvar (none by default).</summary>
+    public HeadSpec[] Heads { get; init; } = [];
 
     public void Validate()
     {
         if (Input < 1) throw new ArgumentException("input size must be >= 1");
         if (Latent < 1) throw new ArgumentException("latent size must be >= 1");
         if (Hidden.Length == 0 || Hidden.Any(h => h < 1)) throw new ArgumentException("every hidden size must be >= 1");
+        foreach (var head in Heads)
+            if (head.Outputs < 1 || head.Name.Length == 0 || !head.Name.All(char.IsAsciiLetterOrDigit))
+                throw new ArgumentException($"head '{head}' needs a name of letters and digits and >= 1 output");
+        if (Heads.Select(h => h.Name).Distinct().Count() != Heads.Length) throw new ArgumentException("head names must differ");
     }
 
     /// <summary>
@@ -42,7 +54,9 @@ public sealed record VaeConfig
         n = checked(n + Layer(previous, Latent) * (Kind == ModelKind.Vae ? 2 : 1));   // μ (and logvar)
         previous = Latent;
         for (int i = Hidden.Length - 1; i >= 0; i--) { n = checked(n + Layer(previous, Hidden[i])); previous = Hidden[i]; }
-        return checked(n + Layer(previous, Input));
+        n = checked(n + Layer(previous, Input));
+        foreach (var head in Heads) n = checked(n + Layer(Hidden[^1], head.Outputs));
+        return n;
     }
 
     public static string Name(Activation a) => a == Activation.Relu ? "relu" : "tanh";
@@ -59,6 +73,7 @@ public sealed record VaeConfig
         ["latent"] = Latent.ToString(CultureInfo.InvariantCulture),
         ["activation"] = Name(Activation),
         ["likelihood"] = Name(Likelihood),
+        ["heads"] = string.Join(',', Heads.Select(h => h.ToString())),
     };
 
     /// <summary>Reads a configuration written by <see cref="ToMetadata"/>; throws FormatException naming the bad key.</summary>
@@ -74,6 +89,10 @@ public sealed record VaeConfig
             Hidden = Get("hidden").Split(',').Select(h => Int("hidden", h)).ToArray(),
             Latent = Int("latent", Get("latent")),
             Activation = Get("activation") switch { "relu" => Activation.Relu, "tanh" => Activation.Tanh, var s => throw new FormatException($"unknown activation '{s}'") },
+            Heads = m.TryGetValue("heads", out var heads) && heads.Length > 0
+                ? heads.Split(',').Select(h => h.Split(':')).Select(p => p.Length == 2
+                    ? new HeadSpec(p[0], Int("heads", p[1])) : throw new FormatException($"bad head '{string.Join(':', p)}'")).ToArray()
+                : [],
             Likelihood = Get("likelihood") switch { "bernoulli" => Likelihood.Bernoulli, "gaussian" => Likelihood.Gaussian, var s => throw new FormatException($"unknown likelihood '{s}'") },
         };
         config.Validate();
@@ -81,5 +100,6 @@ public sealed record VaeConfig
     }
 
     public override string ToString() =>
-        $"{Name(Kind)} {Input}-{string.Join('-', Hidden)}-{Latent} {Name(Activation)} {Name(Likelihood)}";
+        $"{Name(Kind)} {Input}-{string.Join('-', Hidden)}-{Latent} {Name(Activation)} {Name(Likelihood)}" +
+        (Heads.Length > 0 ? $" heads {string.Join(',', Heads.Select(h => h.ToString()))}" : "");
 }

@@ -3,8 +3,12 @@ using Vae.Nn;
 
 namespace Vae.Model;
 
-/// <summary>The per-example parts of one forward pass (views owned by the tape until its next Reset).</summary>
-public readonly record struct ForwardResult(Tensor Loss, Tensor Reconstruction, Tensor? Kl, Tensor Logits, Tensor Mu, Tensor? LogVar)
+/// <summary>
+/// The per-image parts of one forward pass (views owned by the tape until its next Reset): the encoder's μ and
+/// logvar, the sampled z, the decoder's logits, −log p(x|z) (B,1) and KL(q(z|x) ‖ p(z)) (B,1; null for the AE).
+/// </summary>
+public readonly record struct VaeOutputs(Tensor Mu, Tensor? LogVar, Tensor Z, Tensor Logits, Tensor Reconstruction,
+    Tensor? Kl)
 {
     /// <summary>Mean reconstruction term over the batch, in nats per image.</summary>
     public double MeanReconstruction => Mean(Reconstruction);
@@ -20,11 +24,18 @@ public readonly record struct ForwardResult(Tensor Loss, Tensor Reconstruction, 
     }
 }
 
+/// <summary>What the encoder computes for a batch: μ, logvar (null for the AE) and its last hidden layer.</summary>
+public readonly record struct EncoderOutput(Tensor Mu, Tensor? LogVar, Tensor Hidden)
+{
+    public void Deconstruct(out Tensor mu, out Tensor? logVar) => (mu, logVar) = (Mu, LogVar);
+}
+
 /// <summary>
 /// The model of the lecture: encoder q(z|x) = N(μ(x), diag e^logvar(x)), decoder p(x|z), prior p(z) = N(0, I).
-/// Loss per image = reconstruction − log p(x|z) + β·KL(q(z|x) ‖ p(z)), i.e. the negative ELBO at β = 1
-/// (lecture: "reconstruction loss + regularization term"). With <see cref="ModelKind.Ae"/> it is the deterministic
-/// autoencoder: z = encoder(x), no sampling and no KL.
+/// It computes the per-image terms (−log p(x|z) and the analytic KL); an objective (Objectives/) turns them into the
+/// loss. With <see cref="ModelKind.Ae"/> it is the deterministic autoencoder: z = encoder(x), no sampling and no KL.
+/// Heads (<see cref="VaeConfig.Heads"/>) are extra linear outputs of the encoder's last hidden layer, e.g. the class
+/// logit of a DB-VAE.
 /// <para>Layer names follow pytorch/examples' VAE (fc1, fc21, fc22, fc3, fc4) so checkpoints load there.</para>
 /// </summary>
 public sealed class VaeModel
@@ -40,6 +51,7 @@ public sealed class VaeModel
     private readonly Linear? _logVar;
     private readonly Linear[] _decoder;
     private readonly Linear _output;
+    private readonly Dictionary<string, Linear> _heads = new(StringComparer.Ordinal);
 
     public VaeConfig Config { get; }
     public ParameterSet Parameters { get; } = new();
@@ -60,6 +72,7 @@ public sealed class VaeModel
         for (int i = 0; i < h.Length; i++)
             _decoder[i] = new Linear(Parameters, pytorchNames ? "fc3" : $"decoder.{i}", i == 0 ? config.Latent : h[^i], h[^(i + 1)]);
         _output = new Linear(Parameters, pytorchNames ? "fc4" : "fc_out", h[0], config.Input);
+        foreach (var head in config.Heads) _heads[head.Name] = new Linear(Parameters, $"head.{head.Name}", h[^1], head.Outputs);
         Parameters.Allocate();
     }
 
@@ -74,19 +87,25 @@ public sealed class VaeModel
         _logVar?.Initialize(rng);
         foreach (var layer in _decoder) layer.Initialize(rng);
         _output.Initialize(rng);
+        foreach (var head in Config.Heads) _heads[head.Name].Initialize(rng);   // after the rest: old runs keep their bits
     }
 
     private Tensor Activate(Tape tape, Tensor x) => Config.Activation == Activation.Relu ? tape.Relu(x) : tape.Tanh(x);
 
     /// <summary>x (B,In) → μ (B,J) and logvar (B,J), clamped to [LogVarMin, LogVarMax]; the autoencoder has no logvar.</summary>
-    public (Tensor Mu, Tensor? LogVar) Encode(Tape tape, Tensor x)
+    public EncoderOutput Encode(Tape tape, Tensor x)
     {
         var h = x;
         foreach (var layer in _encoder) h = Activate(tape, layer.Forward(tape, h));
         var mu = _mu.Forward(tape, h);
         var logVar = _logVar == null ? null : tape.Clamp(_logVar.Forward(tape, h), LogVarMin, LogVarMax);
-        return (mu, logVar);
+        return new EncoderOutput(mu, logVar, h);
     }
+
+    /// <summary>The head called <paramref name="name"/> on the encoder's last hidden layer: (B,H) → (B,outputs).</summary>
+    public Tensor Head(Tape tape, string name, Tensor hidden) =>
+        _heads.TryGetValue(name, out var head) ? head.Forward(tape, hidden)
+            : throw new ArgumentException($"the model has no head '{name}' (heads: {string.Join(", ", _heads.Keys)})");
 
     /// <summary>z (B,J) → decoder logits (B,In); the image is σ(logits).</summary>
     public Tensor Decode(Tape tape, Tensor z)
@@ -97,35 +116,18 @@ public sealed class VaeModel
     }
 
     /// <summary>
-    /// One forward pass and its loss. x (B,In) in [0,1]; eps (B,J) ~ N(0, I) drawn by the caller (ignored by the
-    /// autoencoder); klWeight is β. Loss (1,1) = mean over the batch of recon + β·KL.
+    /// One forward pass: x (B,In) in [0,1], eps (B,J) ~ N(0, I) drawn by the caller (ignored by the autoencoder).
+    /// z = μ + σ ⊙ ε (the reparameterization trick), then the per-image reconstruction and KL terms.
     /// </summary>
-    public ForwardResult Forward(Tape tape, Tensor x, Tensor eps, float klWeight = 1f) =>
-        Forward(tape, x, eps, KlObjective.Weighted(klWeight));
-
-    /// <summary>One forward pass with the loss of <paramref name="objective"/> (β-weighted or capacity, see KlObjective).</summary>
-    public ForwardResult Forward(Tape tape, Tensor x, Tensor eps, KlObjective objective)
+    public VaeOutputs Forward(Tape tape, Tensor x, Tensor eps)
     {
-        var (mu, logVar) = Encode(tape, x);
+        var (mu, logVar, _) = Encode(tape, x);
         var z = logVar == null ? mu : tape.Reparameterize(mu, logVar, eps);   // z = μ + σ ⊙ ε
         var logits = Decode(tape, z);
         var recon = Reconstruction(tape, logits, x);
-        if (logVar == null)
-            return new ForwardResult(tape.Mean(recon), recon, null, logits, mu, null);
-        var kl = tape.KlStandardNormal(mu, logVar);
-        var loss = objective.HasCapacity
-            ? CapacityLoss(tape, recon, kl, objective.Capacity, objective.Gamma)
-            : WeightedLoss(tape, recon, kl, objective.Beta);
-        return new ForwardResult(loss, recon, kl, logits, mu, logVar);
+        var kl = logVar == null ? null : tape.KlStandardNormal(mu, logVar);
+        return new VaeOutputs(mu, logVar, z, logits, recon, kl);
     }
-
-    /// <summary>mean_b (recon + β·KL): the negative ELBO at β = 1, the β-VAE loss otherwise. (B,1),(B,1) → (1,1).</summary>
-    private static Tensor WeightedLoss(Tape tape, Tensor recon, Tensor kl, float beta) =>
-        tape.Mean(beta == 1f ? tape.Add(recon, kl) : tape.Add(recon, tape.Scale(kl, beta)));
-
-    /// <summary>mean_b recon + γ·|mean_b KL − C| (Burgess et al. 2018, eq. 8). (B,1),(B,1) → (1,1).</summary>
-    private static Tensor CapacityLoss(Tape tape, Tensor recon, Tensor kl, float capacity, float gamma) =>
-        tape.Add(tape.Mean(recon), tape.Scale(tape.Abs(tape.AddScalar(tape.Mean(kl), -capacity)), gamma));
 
     /// <summary>− log p(x|z) per image (B,1): BCE with logits for Bernoulli; for Gaussian, the unit-variance NLL of x
     /// around σ(logits) (the VAE) or the lecture's ‖x − x̂‖² (the autoencoder).</summary>

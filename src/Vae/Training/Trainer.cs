@@ -1,8 +1,10 @@
 using System.Diagnostics;
+using Vae.Analysis;
 using Vae.Data;
 using Vae.Engine;
 using Vae.Model;
 using Vae.Nn;
+using Vae.Objectives;
 
 namespace Vae.Training;
 
@@ -18,7 +20,8 @@ namespace Vae.Training;
 public sealed class Trainer
 {
     private readonly Tape _tape;
-    private readonly Tensor _x, _eps;
+    private readonly Batch _batch;
+    private readonly int _batchesPerEpoch;
     private readonly int[] _order;
     private string? _orderState;   // the shuffle state _order was built from
     private readonly Rng _shuffle, _noise;
@@ -38,15 +41,15 @@ public sealed class Trainer
         Model = model;
         Options = options;
         _tape = new Tape { Threads = options.Threads };
-        _x = new Tensor(options.BatchSize, model.Config.Input, name: "x");
-        _eps = new Tensor(options.BatchSize, model.Latent, name: "eps");
+        options.Objective.Validate(model.Config);
+        _batch = new Batch(new Tensor(options.BatchSize, model.Config.Input, name: "x"),
+            new Tensor(options.BatchSize * options.Objective.SamplesPerImage, model.Latent, name: "eps"));
         _order = new int[trainCount];
         _shuffle = new Rng(options.Seed, RngStreams.Shuffle);
         _noise = new Rng(options.Seed, RngStreams.Noise);
         Optimizer = optimizer ?? new Adam(model.Parameters.Count, options.LearningRate);
         Optimizer.Threads = options.Threads;
-        int batchesPerEpoch = BatchesPerEpoch(trainCount);
-        Objective = s => KlSchedule.At(Options, s.Step, batchesPerEpoch);
+        _batchesPerEpoch = BatchesPerEpoch(trainCount);
         if (resume == null)
         {
             model.Initialize(new Rng(options.Seed, RngStreams.Init));
@@ -62,16 +65,10 @@ public sealed class Trainer
     public int BatchesPerEpoch(int count) => (count + Options.BatchSize - 1) / Options.BatchSize;
 
     /// <summary>
-    /// How the KL enters the coming step's loss (β or a capacity target). By default <see cref="KlSchedule"/> over the
-    /// options (β with its warm-up, or the capacity ramp); a hook, so an experiment can set its own.
-    /// </summary>
-    public Func<TrainingState, KlObjective> Objective { get; set; }
-
-    /// <summary>
     /// Trains until the end of the current epoch, or until <paramref name="stop"/> returns true between two steps.
     /// Returns the epoch's numbers; <see cref="EpochResult.Completed"/> tells which of the two happened.
     /// </summary>
-    public EpochResult RunEpoch(MnistSet train, Func<bool>? stop = null, Action<BatchProgress>? progress = null,
+    public EpochResult RunEpoch(ImageSet train, Func<bool>? stop = null, Action<BatchProgress>? progress = null,
         int progressEvery = 10)
     {
         if (train.Count != _order.Length) throw new ArgumentException("the training set changed size");
@@ -118,7 +115,7 @@ public sealed class Trainer
     /// The epoch's order: the identity shuffled by the shuffle stream as it stood at the epoch's start (or, with
     /// --debias, N weighted draws from that stream), so a run resumed in the middle of an epoch rebuilds the same order.
     /// </summary>
-    private void PrepareOrder(MnistSet train)
+    private void PrepareOrder(ImageSet train)
     {
         if (_orderState == State.ShuffleAtEpochStart) return;
         _shuffle.SetState(State.ShuffleAtEpochStart);
@@ -129,12 +126,12 @@ public sealed class Trainer
             if (State.BatchInEpoch == 0 || State.DebiasProbabilities == null)
             {
                 if (State.BatchInEpoch > 0) throw new InvalidOperationException("a --debias run resumed mid-epoch needs its saved probabilities");
-                var codes = Lecture.LatentCodes.Encode(Model, train, batchSize: Options.EvalBatchSize, threads: Options.Threads);
-                var p = Lecture.Debias.Probabilities(codes.Mu, codes.Count, codes.Latent, debias);
+                var codes = LatentCodes.Encode(Model, train, batchSize: Options.EvalBatchSize, threads: Options.Threads);
+                var p = Debias.Probabilities(codes.Mu, codes.Count, codes.Latent, debias);
                 State.DebiasProbabilities = Array.ConvertAll(p, v => (float)v);
             }
             if (State.DebiasProbabilities.Length != train.Count) throw new ArgumentException("the saved debias probabilities do not match the training set");
-            Lecture.Debias.Draw(State.DebiasProbabilities, _shuffle, _order);
+            Debias.Draw(State.DebiasProbabilities, _shuffle, _order);
         }
         else
         {
@@ -144,26 +141,28 @@ public sealed class Trainer
         _orderState = State.ShuffleAtEpochStart;
     }
 
-    private void Step(MnistSet train, ReadOnlySpan<int> indices, int epoch)
+    /// <summary>One step: batch → ε → loss on the tape → backward → (clip) → Adam. Allocation-free.</summary>
+    private void Step(ImageSet train, ReadOnlySpan<int> indices, int epoch)
     {
         int b = indices.Length;
-        _x.Reshape(b, Model.Config.Input, requiresGrad: false);
-        _eps.Reshape(b, Model.Latent, requiresGrad: false);
-        train.FillBatch(indices, _x.Data);
-        if (Model.IsVariational) _noise.FillGaussian(_eps.Data);   // ε ~ N(0, I): the only randomness of the step
+        var (x, eps) = (_batch.X, _batch.Eps);
+        x.Reshape(b, Model.Config.Input, requiresGrad: false);
+        eps.Reshape(b * Options.Objective.SamplesPerImage, Model.Latent, requiresGrad: false);
+        train.FillBatch(indices, x.Data);
+        for (int i = 0; i < b; i++) _batch.LabelBuffer[i] = train.Labels[indices[i]];
+        if (Model.IsVariational) _noise.FillGaussian(eps.Data);   // ε ~ N(0, I): the only randomness of the step
 
         _tape.Reset();
-        var f = Model.Forward(_tape, _x, _eps, Objective(State));
+        var f = Options.Objective.Loss(_tape, Model, _batch, new StepContext(State.Step, _batchesPerEpoch));
         float loss = f.Loss.Value;
-        if (!float.IsFinite(loss))
-            throw new NonFiniteLossException(epoch, State.BatchInEpoch + 1, Optimizer.Step + 1, loss);
+        if (!float.IsFinite(loss)) throw new NonFiniteLossException(epoch, State.BatchInEpoch + 1, Optimizer.Step + 1, loss);
 
         Model.Parameters.ZeroGrad();
         _tape.Backward(f.Loss);
         if (Options.ClipGradNorm > 0) ClipGradients(Options.ClipGradNorm);
         Optimizer.Update(Model.Parameters.Values, Model.Parameters.Grads);
 
-        State.EpochSums.Add(f.MeanReconstruction + f.MeanKl, f.MeanReconstruction, f.MeanKl, b);
+        State.EpochSums.Add(f.Nats, f.Reconstruction, f.Kl, b);
         State.Noise = null; // the live stream is the truth until the state is captured
         State.Step = Optimizer.Step;
     }
@@ -190,44 +189,9 @@ public sealed class Trainer
     private Evaluator? _evaluator;
 
     /// <summary>Evaluates the model on <paramref name="data"/>, reusing one set of buffers across epochs.</summary>
-    public Evaluation Evaluate(MnistSet data)
+    public Evaluation Evaluate(ImageSet data)
     {
         _evaluator ??= new Evaluator(Options.EvalBatchSize, Options.Threads);
         return _evaluator.Run(Model, data, Options.Seed);
-    }
-
-    /// <summary>
-    /// Mean negative ELBO (and its parts) on a data set, with one ε per image from a stream reset to the same start
-    /// every time, so evaluations of the same weights agree exactly.
-    /// </summary>
-    public static Evaluation Evaluate(VaeModel model, MnistSet data, int batchSize = 1000, int threads = 0, ulong seed = 1) =>
-        new Evaluator(batchSize, threads).Run(model, data, seed);
-}
-
-/// <summary>The buffers of a test-set evaluation (an inference tape and one batch), kept for reuse.</summary>
-public sealed class Evaluator(int batchSize, int threads)
-{
-    private readonly Tape _tape = Tape.ForInference(threads);
-    private readonly Tensor _x = new(batchSize, 1, name: "x");
-    private readonly Tensor _eps = new(batchSize, 1, name: "eps");
-    private readonly int[] _indices = new int[batchSize];
-
-    public Evaluation Run(VaeModel model, MnistSet data, ulong seed)
-    {
-        var rng = new Rng(seed, RngStreams.Evaluation);
-        var sums = new LossSums();
-        for (int start = 0; start < data.Count; start += batchSize)
-        {
-            int b = Math.Min(batchSize, data.Count - start);
-            for (int i = 0; i < b; i++) _indices[i] = start + i;
-            _x.Reshape(b, model.Config.Input, false);
-            _eps.Reshape(b, model.Latent, false);
-            data.FillBatch(_indices.AsSpan(0, b), _x.Data);
-            if (model.IsVariational) rng.FillGaussian(_eps.Data);
-            _tape.Reset();
-            var f = model.Forward(_tape, _x, _eps);
-            sums.Add(f.MeanReconstruction + f.MeanKl, f.MeanReconstruction, f.MeanKl, b);
-        }
-        return new Evaluation(sums.MeanLoss, sums.MeanReconstruction, sums.MeanKl, (int)sums.Images);
     }
 }

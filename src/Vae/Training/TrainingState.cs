@@ -1,5 +1,7 @@
 using System.Globalization;
 
+using Vae.Analysis;
+
 namespace Vae.Training;
 
 /// <summary>
@@ -65,8 +67,8 @@ public sealed class TrainingState
         state.EpochSums.Kl = Dbl("state.sum_kl");
         state.EpochSums.Images = L("state.sum_images");
         // Validate the streams now, so a bad file fails on load rather than mid-run.
-        new Nn.Rng(0).SetState(state.ShuffleAtEpochStart);
-        new Nn.Rng(0).SetState(state.Noise);
+        new Engine.Rng(0).SetState(state.ShuffleAtEpochStart);
+        new Engine.Rng(0).SetState(state.Noise);
         return state;
     }
 }

@@ -31,10 +31,10 @@ public class MnistTests
     {
         var (train, _) = Mnist.Load(SliceDir);
         int[] indices = [7, 0, 299];
-        var dest = new float[indices.Length * MnistSet.Pixels];
+        var dest = new float[indices.Length * Mnist.Pixels];
         train.FillBatch(indices, dest);
         for (int b = 0; b < indices.Length; b++)
-            for (int i = 0; i < MnistSet.Pixels; i++)
+            for (int i = 0; i < Mnist.Pixels; i++)
                 Assert.That(dest[b * 784 + i], Is.EqualTo(train.Images[indices[b] * 784 + i] / 255f));
         Assert.That(dest.Min(), Is.GreaterThanOrEqualTo(0f));
         Assert.That(dest.Max(), Is.LessThanOrEqualTo(1f));
@@ -45,7 +45,7 @@ public class MnistTests
     {
         var (train, _) = Mnist.Load(SliceDir);
         int[] indices = [1, 2, 3, 4];
-        var dest = new float[indices.Length * MnistSet.Pixels];
+        var dest = new float[indices.Length * Mnist.Pixels];
         train.FillBatch(indices, dest); // warm up
         long before = GC.GetAllocatedBytesForCurrentThread();
         for (int k = 0; k < 10; k++) train.FillBatch(indices, dest);

@@ -13,7 +13,7 @@ public class ElementwiseTests
 
     private static float[] Random(int n, int seed, float lo, float hi)
     {
-        var rng = new Vae.Nn.Rng((ulong)seed);
+        var rng = new Vae.Engine.Rng((ulong)seed);
         var a = new float[n];
         for (int i = 0; i < n; i++) a[i] = rng.NextUniform(lo, hi);
         return a;

@@ -6,7 +6,7 @@ public class GemmPairTests
 {
     private static float[] Random(int n, ulong seed)
     {
-        var rng = new Vae.Nn.Rng(seed);
+        var rng = new Vae.Engine.Rng(seed);
         var a = new float[n];
         for (int i = 0; i < n; i++) a[i] = rng.NextUniform(-1, 1);
         return a;

@@ -6,6 +6,7 @@ using Vae.Engine;
 using Vae.Lecture;
 using Vae.Model;
 using Vae.Nn;
+using Vae.Objectives;
 using Vae.Tests.Data;
 using Vae.Training;
 
@@ -25,45 +26,58 @@ public class BetaVaeTests
     [Test]
     public void WarmupRampsBetaLinearlyPerStep()
     {
-        var o = new TrainOptions { Beta = 4f, KlWarmupEpochs = 2 };
-        // 10 batches per epoch: the ramp is 20 steps long.
-        Assert.That(KlSchedule.At(o, 0, 10).Beta, Is.EqualTo(0f));
-        Assert.That(KlSchedule.At(o, 5, 10).Beta, Is.EqualTo(1f));
-        Assert.That(KlSchedule.At(o, 10, 10).Beta, Is.EqualTo(2f));
-        Assert.That(KlSchedule.At(o, 20, 10).Beta, Is.EqualTo(4f));
-        Assert.That(KlSchedule.At(o, 1000, 10).Beta, Is.EqualTo(4f));
-        Assert.That(KlSchedule.At(o with { KlWarmupEpochs = 0.5 }, 4, 10).Beta, Is.EqualTo(3.2f).Within(1e-6f), "fractional epochs");
-        Assert.That(KlSchedule.At(o with { KlWarmupEpochs = 0 }, 0, 10).Beta, Is.EqualTo(4f), "no warm-up");
-        Assert.That(KlSchedule.At(o, 3, 10).HasCapacity, Is.False);
+        var o = new ElboObjective { Beta = 4f, WarmupEpochs = 2 };
+        static StepContext At(long t) => new(t, 10);   // 10 batches per epoch: the ramp is 20 steps long.
+        Assert.That(o.BetaAt(At(0)), Is.EqualTo(0f));
+        Assert.That(o.BetaAt(At(5)), Is.EqualTo(1f));
+        Assert.That(o.BetaAt(At(10)), Is.EqualTo(2f));
+        Assert.That(o.BetaAt(At(20)), Is.EqualTo(4f));
+        Assert.That(o.BetaAt(At(1000)), Is.EqualTo(4f));
+        Assert.That((o with { WarmupEpochs = 0.5 }).BetaAt(At(4)), Is.EqualTo(3.2f).Within(1e-6f), "fractional epochs");
+        Assert.That((o with { WarmupEpochs = 0 }).BetaAt(At(0)), Is.EqualTo(4f), "no warm-up");
+        Assert.That(o.CapacityAt(At(3)), Is.EqualTo(0f), "no capacity target");
     }
 
     [Test]
     public void CapacityRisesLinearlyOverItsSteps()
     {
-        var o = new TrainOptions { Capacity = 25f, CapacityIters = 1000, Gamma = 100f, Beta = 4f, KlWarmupEpochs = 3 };
-        var start = KlSchedule.At(o, 0, 10);
-        Assert.That(start.HasCapacity, Is.True);
-        Assert.That(start.Capacity, Is.EqualTo(0f));
-        Assert.That(start.Gamma, Is.EqualTo(100f));
-        Assert.That(KlSchedule.At(o, 400, 10).Capacity, Is.EqualTo(10f).Within(1e-5f));
-        Assert.That(KlSchedule.At(o, 1000, 10).Capacity, Is.EqualTo(25f));
-        Assert.That(KlSchedule.At(o, 5000, 10).Capacity, Is.EqualTo(25f));
-        Assert.That(KlSchedule.At(o with { CapacityIters = 0 }, 0, 10).Capacity, Is.EqualTo(25f), "no ramp");
+        var o = new ElboObjective { Capacity = 25f, CapacityIters = 1000, Gamma = 100f, Beta = 4f, WarmupEpochs = 3 };
+        static StepContext At(long t) => new(t, 10);
+        Assert.That(o.CapacityAt(At(0)), Is.EqualTo(0f));
+        Assert.That(o.CapacityAt(At(400)), Is.EqualTo(10f).Within(1e-5f));
+        Assert.That(o.CapacityAt(At(1000)), Is.EqualTo(25f));
+        Assert.That(o.CapacityAt(At(5000)), Is.EqualTo(25f));
+        Assert.That((o with { CapacityIters = 0 }).CapacityAt(At(0)), Is.EqualTo(25f), "no ramp");
+    }
+
+    /// <summary>An objective that records the β its inner ELBO used at each step (a plug-in of the trainer).</summary>
+    private sealed class RecordingObjective(ElboObjective inner) : IObjective
+    {
+        public List<float> Betas { get; } = [];
+        public string Name => inner.Name;
+        public int SamplesPerImage => inner.SamplesPerImage;
+        public StepLoss Loss(Tape tape, VaeModel model, Vae.Objectives.Batch batch, StepContext step)
+        {
+            Betas.Add(inner.BetaAt(step));
+            return inner.Loss(tape, model, batch, step);
+        }
+        public void Validate(VaeConfig model) => inner.Validate(model);
+        public string Describe() => inner.Describe();
+        public Dictionary<string, string> ToMetadata() => inner.ToMetadata();
     }
 
     [Test]
-    public void TrainerAsksTheScheduleWithTheStepsDone()
+    public void TrainerGivesTheObjectiveTheStepsDone()
     {
         var (train, _) = Mnist.Load(TestPaths.Slice);
-        var options = new TrainOptions { BatchSize = 50, Beta = 2f, KlWarmupEpochs = 1, Threads = 1 };
+        var objective = new RecordingObjective(new ElboObjective { Beta = 2f, WarmupEpochs = 1 });
+        var options = new TrainOptions { BatchSize = 50, Objective = objective, Threads = 1 };
         var trainer = new Trainer(new VaeModel(new VaeConfig { Hidden = [16], Latent = 3 }), options, train.Count);
-        var seen = new List<float>();
-        var schedule = trainer.Objective;
-        trainer.Objective = s => { var o = schedule(s); seen.Add(o.Beta); return o; };
         trainer.RunEpoch(train);
         trainer.RunEpoch(train);
         // 300 images / 50 = 6 batches per epoch: β = 2·t/6 for t = 0..5, then 2.
-        Assert.That(seen, Is.EqualTo(new[] { 0f, 2f / 6, 4f / 6, 1f, 8f / 6, 10f / 6, 2f, 2f, 2f, 2f, 2f, 2f }).Within(1e-6f));
+        Assert.That(objective.Betas,
+            Is.EqualTo(new[] { 0f, 2f / 6, 4f / 6, 1f, 8f / 6, 10f / 6, 2f, 2f, 2f, 2f, 2f, 2f }).Within(1e-6f));
     }
 
     /// <summary>A small model, one batch of real digits and fixed ε.</summary>
@@ -79,11 +93,14 @@ public class BetaVaeTests
         return (model, x, eps);
     }
 
-    private static float[] Gradient(VaeModel model, Tensor x, Tensor eps, KlObjective objective)
+    /// <summary>The capacity objective with its target reached (no ramp): recon + γ·|KL − C|.</summary>
+    private static ElboObjective Capacity(float c, float gamma) => new() { Capacity = c, Gamma = gamma };
+
+    private static float[] Gradient(VaeModel model, Tensor x, Tensor eps, ElboObjective objective)
     {
         var tape = new Tape { Threads = 1 };
         model.Parameters.ZeroGrad();
-        tape.Backward(model.Forward(tape, x, eps, objective).Loss);
+        tape.Backward(objective.Loss(tape, model, x, eps).Loss);
         return model.Parameters.Grads.ToArray();
     }
 
@@ -91,10 +108,10 @@ public class BetaVaeTests
     public void CapacityLossIsReconPlusGammaTimesDistanceOfKlFromC()
     {
         var (model, x, eps) = Batch();
-        var f = model.Forward(new Tape(), x, eps, KlObjective.CapacityTarget(5f, 30f));
-        double expected = f.MeanReconstruction + 30 * Math.Abs(f.MeanKl - 5);
+        var f = Capacity(5f, 30f).Loss(new Tape(), model, x, eps);
+        double expected = f.Reconstruction + 30 * Math.Abs(f.Kl - 5);
         Assert.That(f.Loss.Value, Is.EqualTo(expected).Within(1e-4 * expected));
-        Assert.That(f.MeanKl, Is.GreaterThan(0));
+        Assert.That(f.Kl, Is.GreaterThan(0));
     }
 
     [Test]
@@ -105,18 +122,18 @@ public class BetaVaeTests
         var (model, x, eps) = Batch();
         double kl = model.Forward(new Tape(), x, eps).MeanKl;
         const float gamma = 3f;
-        var above = Gradient(model, x, eps, KlObjective.CapacityTarget((float)kl * 0.5f, gamma));
-        var below = Gradient(model, x, eps, KlObjective.CapacityTarget((float)kl * 2f + 1f, gamma));
-        var betaPlus = Gradient(model, x, eps, KlObjective.Weighted(gamma));
-        var betaMinus = Gradient(model, x, eps, KlObjective.Weighted(-gamma));
+        var above = Gradient(model, x, eps, Capacity((float)kl * 0.5f, gamma));
+        var below = Gradient(model, x, eps, Capacity((float)kl * 2f + 1f, gamma));
+        var betaPlus = Gradient(model, x, eps, new ElboObjective { Beta = gamma });
+        var betaMinus = Gradient(model, x, eps, new ElboObjective { Beta = -gamma });
         Assert.That(above, Is.EqualTo(betaPlus).Within(1e-4f));
         Assert.That(below, Is.EqualTo(betaMinus).Within(1e-4f));
         Assert.That(above, Is.Not.EqualTo(below).Within(1e-4f));
 
         // With γ large enough to outweigh the reconstruction's pull, a small step along −gradient moves the KL towards C
         // from either side.
-        above = Gradient(model, x, eps, KlObjective.CapacityTarget((float)kl * 0.5f, 1000f));
-        below = Gradient(model, x, eps, KlObjective.CapacityTarget((float)kl * 2f + 1f, 1000f));
+        above = Gradient(model, x, eps, Capacity((float)kl * 0.5f, 1000f));
+        below = Gradient(model, x, eps, Capacity((float)kl * 2f + 1f, 1000f));
         foreach (var (grad, towardsUp) in new[] { (above, false), (below, true) })
         {
             var saved = model.Parameters.Values.ToArray();
@@ -192,9 +209,9 @@ public class BetaVaeTests
         Assert.That(File.ReadAllLines(split.File("kl_per_dim.csv")), Is.EqualTo(File.ReadAllLines(whole.File("kl_per_dim.csv"))));
 
         var meta = Checkpoint.Load(split.File("resume.safetensors")).Metadata;
-        Assert.That(meta["train.capacity"], Is.EqualTo("8"));
-        Assert.That(meta["train.capacity_iters"], Is.EqualTo("9"));
-        Assert.That(meta["train.gamma"], Is.EqualTo("5"));
+        Assert.That(meta["objective.capacity"], Is.EqualTo("8"));
+        Assert.That(meta["objective.capacity_iters"], Is.EqualTo("9"));
+        Assert.That(meta["objective.gamma"], Is.EqualTo("5"));
 
         // The schedule cannot be changed on resume, and --capacity does not mix with β.
         Assert.That(Dispatcher.Run(["train", "--data", TestPaths.Slice, "--out", split.Path, "--epochs", "3", "--resume", "--gamma", "2"]),

@@ -165,7 +165,7 @@ public class DebiasTests
         // Same weights, and each image's loss does not depend on the others: the image-weighted mean matches
         // the whole-set loss closely (ε differ, so not exactly).
         double weighted = per.Sum(e => e!.Value.Loss * e.Value.Images) / test.Count;
-        Assert.That(weighted, Is.EqualTo(Trainer.Evaluate(model, test, threads: 1).Loss).Within(1.0));
+        Assert.That(weighted, Is.EqualTo(Evaluator.Of(model, test, threads: 1).Loss).Within(1.0));
         Assert.That(PerLabelEvaluation.MeanLossExcept(per, 8),
             Is.EqualTo(per.Where((e, c) => c != 8).Sum(e => e!.Value.Loss * e.Value.Images) / per.Where((e, c) => c != 8).Sum(e => e!.Value.Images)).Within(1e-9));
     }

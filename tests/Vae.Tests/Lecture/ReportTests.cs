@@ -62,7 +62,7 @@ public class ReportTests
             Assert.That(texts, Does.Contain("train").And.Contain("test").And.Contain("epoch").And.Contain("nats per image"));
         }
         Assert.That(svgs[3].Descendants().Count(e => e.Name.LocalName == "rect"), Is.EqualTo(3), "one bar per latent dimension");
-        Assert.That(_html, Does.Contain("train.beta").And.Contain("vae 784-16-3"));
+        Assert.That(_html, Does.Contain("objective.beta").And.Contain("vae 784-16-3"));
     }
 
     [Test]

@@ -152,7 +152,7 @@ public class BadCheckpointTests
         // A well-formed checkpoint of a 100-input model: the library loads it, but no command can feed it MNIST.
         using var temp = new TempDir();
         string path = temp.File("small-input.safetensors");
-        Vae.Model.Checkpoint.Save(path, new VaeModel(new VaeConfig { Input = 100, Hidden = [8], Latent = 2 }));
+        Vae.Training.Checkpoint.Save(path, new VaeModel(new VaeConfig { Input = 100, Hidden = [8], Latent = 2 }));
         foreach (var args in new[]
         {
             new[] { "eval", "--checkpoint", path, "--data", TestPaths.Slice },

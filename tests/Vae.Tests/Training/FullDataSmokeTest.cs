@@ -16,7 +16,7 @@ public class FullDataSmokeTest
         var model = new VaeModel(new VaeConfig());
         var trainer = new Trainer(model, new TrainOptions { Epochs = 1 }, train.Count);
         var epoch = trainer.RunEpoch(train);
-        var eval = Trainer.Evaluate(model, test);
+        var eval = Evaluator.Of(model, test);
         TestContext.Out.WriteLine($"train {epoch.Train.MeanLoss:F2}, test {eval.Loss:F2}, {epoch.ImagesPerSecond:F0} img/s");
         Assert.That(eval.Loss, Is.LessThan(130));
         Assert.That(eval.Images, Is.EqualTo(10_000));

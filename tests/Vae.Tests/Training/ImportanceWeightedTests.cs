@@ -14,7 +14,7 @@ public class ImportanceWeightedTests
         var trainer = new Trainer(model, new TrainOptions { BatchSize = 30 }, train.Count);
         for (int e = 0; e < 3; e++) trainer.RunEpoch(train);
 
-        double elbo = Trainer.Evaluate(model, test).Loss;
+        double elbo = Evaluator.Of(model, test).Loss;
         double k1 = ImportanceWeighted.NegativeLogLikelihood(model, test, k: 1);
         double k50 = ImportanceWeighted.NegativeLogLikelihood(model, test, k: 50);
         // K = 1 is a one-sample estimate of the negative ELBO (other ε than Evaluate's, so only close);

@@ -6,7 +6,7 @@ namespace Vae.Tests.Training;
 
 public class TrainerTests
 {
-    private static (MnistSet Train, MnistSet Test) Slice() => Mnist.Load(TestPaths.Slice);
+    private static (ImageSet Train, ImageSet Test) Slice() => Mnist.Load(TestPaths.Slice);
 
     private static readonly VaeConfig Small = new() { Hidden = [64], Latent = 4 };
 
@@ -42,8 +42,8 @@ public class TrainerTests
         var (train, test) = Slice();
         var model = new VaeModel(Small);
         new Trainer(model, new TrainOptions { BatchSize = 50 }, train.Count).RunEpoch(train);
-        var e1 = Trainer.Evaluate(model, test, batchSize: 64);
-        var e2 = Trainer.Evaluate(model, test, batchSize: 64);
+        var e1 = Evaluator.Of(model, test, batchSize: 64);
+        var e2 = Evaluator.Of(model, test, batchSize: 64);
         Assert.That(e2, Is.EqualTo(e1));
         Assert.That(e1.Images, Is.EqualTo(test.Count));
         Assert.That(e1.Loss, Is.EqualTo(e1.Reconstruction + e1.Kl).Within(1e-6 * e1.Loss));
@@ -74,9 +74,9 @@ public class TrainerTests
         // The default model and batch size on random digits; the stop callback runs between steps, so it can read
         // the allocation counter after step 5 (warm) and after step 25.
         int count = 128 * 30;
-        var images = new byte[count * MnistSet.Pixels];
+        var images = new byte[count * Mnist.Pixels];
         new Random(3).NextBytes(images);
-        var train = new MnistSet(images, new byte[count]);
+        var train = new ImageSet(images, new byte[count]);
         var trainer = new Trainer(new VaeModel(new VaeConfig()), new TrainOptions { Threads = 2 }, count);
         long before = 0, after = 0;
         int steps = 0;
@@ -109,7 +109,7 @@ public class TrainerTests
         var model = new VaeModel(new VaeConfig { Hidden = [32], Latent = 2, Kind = ModelKind.Ae, Likelihood = Likelihood.Gaussian });
         var r = new Trainer(model, new TrainOptions { BatchSize = 30 }, train.Count).RunEpoch(train);
         Assert.That(r.Train.MeanKl, Is.Zero);
-        var e = Trainer.Evaluate(model, test);
+        var e = Evaluator.Of(model, test);
         Assert.That(e.Kl, Is.Zero);
         Assert.That(e.Loss, Is.GreaterThan(0).And.LessThan(200));
     }

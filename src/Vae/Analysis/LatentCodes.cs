@@ -2,7 +2,7 @@ using Vae.Data;
 using Vae.Engine;
 using Vae.Model;
 
-namespace Vae.Lecture;
+namespace Vae.Analysis;
 
 /// <summary>
 /// The encoder's view of a data set: μ (and logvar for the VAE) of every image, and per latent dimension its
@@ -51,7 +51,7 @@ public sealed class LatentCodes
     }
 
     /// <summary>Encodes the first <paramref name="count"/> images of <paramref name="data"/> (all when null).</summary>
-    public static LatentCodes Encode(VaeModel model, MnistSet data, int? count = null, int batchSize = 1000, int threads = 0)
+    public static LatentCodes Encode(VaeModel model, ImageSet data, int? count = null, int batchSize = 1000, int threads = 0)
     {
         int n = Math.Min(count ?? data.Count, data.Count), j = model.Latent;
         var mu = new float[n * j];

@@ -1,4 +1,4 @@
-namespace Vae.Nn;
+namespace Vae.Engine;
 
 /// <summary>
 /// The one seeded random source of a run: xoshiro256** (Blackman &amp; Vigna 2018) seeded through SplitMix64.
@@ -109,4 +109,10 @@ public sealed class Rng
         _hasSpare = parts[4] == "1";
         _spare = BitConverter.UInt32BitsToSingle(Convert.ToUInt32(parts[5], 16));
     }
+}
+
+/// <summary>Rng stream numbers: one purpose each, so that adding a use of randomness never shifts another.</summary>
+public static class RngStreams
+{
+    public const ulong Init = 0, Shuffle = 1, Noise = 2, Evaluation = 3, Sampling = 4, Subset = 5;
 }

@@ -1,14 +1,14 @@
 using System.Globalization;
 using Vae.Data;
-using Vae.Lecture;
+using Vae.Analysis;
 using Vae.Model;
 using Vae.Training;
 
-namespace Vae.Cli.Training;
+namespace Vae.Cli.Runs;
 
 /// <summary>
-/// The debiasing options of <c>vae train</c> (DB-VAE resampling and the biased training set of its demonstration), kept
-/// in one place: declaring them, reading them, saving them in train.* metadata and reading them back for --resume.
+/// The debiasing options of <c>vae train</c> (DB-VAE resampling and the biased training set of its demonstration):
+/// declaring and reading them (their checkpoint metadata is RunConfig's).
 /// </summary>
 public static class DebiasRunOptions
 {
@@ -36,50 +36,10 @@ public static class DebiasRunOptions
     }
 
     /// <summary>--debias-bins, --debias-alpha, --debias-combine (also used by 'vae debias').</summary>
-    public static Lecture.DebiasOptions ReadDebias(ArgParser p) => new(
+    public static DebiasOptions ReadDebias(ArgParser p) => new(
         p.GetInt("debias-bins", 1, 1_000_000),
         p.GetDouble("debias-alpha", 0, 1e12),
         p.GetChoice("debias-combine", "max", "product") == "max" ? DebiasCombine.Max : DebiasCombine.Product);
-
-    /// <summary>The training set the options describe: <paramref name="train"/>, or its biased copy.</summary>
-    public static MnistSet TrainingSet(MnistSet train, TrainOptions o) =>
-        o.BiasDigit is int digit ? Subsets.KeepFractionOf(train, digit, o.BiasKeep, o.Seed) : train;
-
-    public static void AddMetadata(Dictionary<string, string> m, TrainOptions o)
-    {
-        var inv = CultureInfo.InvariantCulture;
-        m["train.debias"] = o.Debias is { } d
-            ? string.Create(inv, $"bins={d.Bins};alpha={d.Alpha:R};combine={(d.Combine == DebiasCombine.Max ? "max" : "product")}")
-            : "off";
-        m["train.bias_digit"] = o.BiasDigit is int digit ? digit.ToString(inv) : "off";
-        m["train.bias_keep"] = o.BiasKeep.ToString("R", inv);
-    }
-
-    /// <summary>The options back from train.* metadata (absent from older checkpoints: then off).</summary>
-    public static TrainOptions FromMetadata(string path, IReadOnlyDictionary<string, string> m, TrainOptions o)
-    {
-        var inv = CultureInfo.InvariantCulture;
-        Exception Bad(string key) => new InvalidInputFileException(path, $"metadata '{key}' is not valid: '{m[key]}'");
-        Lecture.DebiasOptions? debias = null;
-        if (m.TryGetValue("train.debias", out var text) && text != "off")
-        {
-            var parts = text.Split(';').Select(s => s.Split('=')).ToDictionary(kv => kv[0], kv => kv.Length > 1 ? kv[1] : "");
-            debias = parts.TryGetValue("bins", out var b) && int.TryParse(b, NumberStyles.Integer, inv, out int bins) && bins > 0
-                && parts.TryGetValue("alpha", out var a) && double.TryParse(a, NumberStyles.Float, inv, out double alpha) && alpha >= 0
-                && parts.TryGetValue("combine", out var c) && c is "max" or "product"
-                ? new Lecture.DebiasOptions(bins, alpha, c == "max" ? DebiasCombine.Max : DebiasCombine.Product)
-                : throw Bad("train.debias");
-        }
-        int? digit = null;
-        double keep = 1;
-        if (m.TryGetValue("train.bias_digit", out var ds) && ds != "off")
-        {
-            digit = int.TryParse(ds, NumberStyles.Integer, inv, out int dv) && dv is >= 0 and <= 9 ? dv : throw Bad("train.bias_digit");
-            keep = m.TryGetValue("train.bias_keep", out var ks) && double.TryParse(ks, NumberStyles.Float, inv, out double kv) && kv is >= 0 and <= 1
-                ? kv : throw new InvalidInputFileException(path, "metadata 'train.bias_keep' is missing or not a fraction");
-        }
-        return o with { Debias = debias, BiasDigit = digit, BiasKeep = keep };
-    }
 
     /// <summary>One line for the start of training, or null when neither option is on.</summary>
     public static string? Describe(TrainOptions o, int trainCount)
@@ -94,7 +54,7 @@ public static class DebiasRunOptions
     }
 
     /// <summary>The lines "test loss by digit", printed at the end of a biased or debiased run.</summary>
-    public static IEnumerable<string> PerLabelLines(VaeModel model, MnistSet test, TrainOptions o)
+    public static IEnumerable<string> PerLabelLines(VaeModel model, ImageSet test, TrainOptions o)
     {
         var per = PerLabelEvaluation.Run(model, test, batchSize: o.EvalBatchSize, threads: o.Threads, seed: o.Seed);
         yield return "test loss by digit: " + string.Join("  ", per.Select((e, c) =>

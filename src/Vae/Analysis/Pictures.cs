@@ -1,9 +1,11 @@
 using Vae.Data;
 using Vae.Engine;
 using Vae.Imaging;
-using Vae.Nn;
 
-namespace Vae.Model;
+
+using Vae.Model;
+
+namespace Vae.Analysis;
 
 /// <summary>The images a run shows: digits over their reconstructions, and decodes of the prior.</summary>
 public static class Pictures
@@ -12,7 +14,7 @@ public static class Pictures
     /// Row 1: the given digits; row 2: their reconstructions σ(decoder(μ(x))) — the posterior mean, so the picture
     /// does not flicker with ε. Returns a 2×n grid.
     /// </summary>
-    public static GrayImage Reconstructions(VaeModel model, MnistSet data, IReadOnlyList<int> indices, int scale = 2)
+    public static GrayImage Reconstructions(VaeModel model, ImageSet data, IReadOnlyList<int> indices, int scale = 2)
     {
         int n = indices.Count, d = model.Config.Input;
         var tape = Tape.ForInference();
@@ -23,19 +25,19 @@ public static class Pictures
         var (mu, _) = model.Encode(tape, x);
         var logits = model.Decode(tape, mu);
         Kernels.Elementwise.Map<Kernels.SigmoidOp>(logits.Data, cells.AsSpan(n * d, n * d));
-        return GrayImage.Grid(cells, 2 * n, 2, n, MnistSet.Side, scale: scale);
+        return GrayImage.Grid(cells, 2 * n, 2, n, Mnist.Side, scale: scale);
     }
 
     /// <summary>Decodes of <paramref name="count"/> draws z ~ N(0, I) (seeded), tiled in a square-ish grid.</summary>
     public static GrayImage Samples(VaeModel model, int count, ulong seed, int scale = 2)
     {
-        var rng = new Rng(seed, Training.RngStreams.Sampling);
+        var rng = new Rng(seed, RngStreams.Sampling);
         var z = new Tensor(count, model.Latent, name: "z");
         rng.FillGaussian(z.Data);
         var images = new float[count * model.Config.Input];
         model.DecodeImages(Tape.ForInference(), z, images);
         int cols = (int)Math.Ceiling(Math.Sqrt(count));
         int rows = (count + cols - 1) / cols;
-        return GrayImage.Grid(images, count, rows, cols, MnistSet.Side, scale: scale);
+        return GrayImage.Grid(images, count, rows, cols, Mnist.Side, scale: scale);
     }
 }

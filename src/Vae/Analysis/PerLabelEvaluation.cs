@@ -1,17 +1,19 @@
 using Vae.Data;
 using Vae.Model;
 
-namespace Vae.Training;
+using Vae.Engine;
+
+namespace Vae.Analysis;
 
 /// <summary>
-/// The test loss split by digit: the same negative ELBO as <see cref="Trainer.Evaluate(VaeModel, MnistSet, int, int, ulong)"/>,
+/// The test loss split by digit: the same negative ELBO as <see cref="Trainer.Evaluate(VaeModel, ImageSet, int, int, ulong)"/>,
 /// on the images of each label in turn. It shows what an average hides, e.g. a digit made rare in training
 /// (the debiasing demonstration) reconstructed worse than the rest.
 /// </summary>
 public static class PerLabelEvaluation
 {
     /// <summary>One evaluation per label 0..<paramref name="classes"/>−1 (null for a label with no image).</summary>
-    public static Evaluation?[] Run(VaeModel model, MnistSet data, int classes = 10, int batchSize = 1000, int threads = 0, ulong seed = 1)
+    public static Evaluation?[] Run(VaeModel model, ImageSet data, int classes = 10, int batchSize = 1000, int threads = 0, ulong seed = 1)
     {
         var result = new Evaluation?[classes];
         var evaluator = new Evaluator(batchSize, threads);

@@ -2,7 +2,7 @@ using Vae.Data;
 using Vae.Engine;
 using Vae.Model;
 
-namespace Vae.Lecture;
+namespace Vae.Analysis;
 
 /// <summary>Per latent dimension over a data set: mean KL, variance of μ, and the active-unit count.</summary>
 public readonly record struct LatentActivityResult(double[] Kl, double[] MuVariance, int ActiveUnits);
@@ -28,7 +28,7 @@ public sealed class LatentActivity(int batchSize = 1000, int threads = 0)
     private readonly int[] _indices = new int[batchSize];
     private double[] _kl = [], _sum = [], _sumSq = [];
 
-    public LatentActivityResult Measure(VaeModel model, MnistSet data)
+    public LatentActivityResult Measure(VaeModel model, ImageSet data)
     {
         int j = model.Latent;
         if (_kl.Length != j) { _kl = new double[j]; _sum = new double[j]; _sumSq = new double[j]; }

@@ -1,8 +1,12 @@
 using Vae.Data;
 using Vae.Imaging;
-using Vae.Nn;
 
-namespace Vae.Lecture;
+
+using Vae.Engine;
+
+using Vae.Model;
+
+namespace Vae.Analysis;
 
 /// <summary>How the per-dimension weights of <see cref="Debias"/> become one weight per image.</summary>
 public enum DebiasCombine
@@ -144,7 +148,7 @@ public static class Debias
     /// Two labelled 8×8 grids side by side: the <paramref name="perGrid"/> (≤ 64) images with the highest P, and those
     /// with the lowest, each grid titled and its digit labels counted underneath.
     /// </summary>
-    public static GrayImage Picture(MnistSet data, ReadOnlySpan<double> p, int perGrid = 64)
+    public static GrayImage Picture(ImageSet data, ReadOnlySpan<double> p, int perGrid = 64)
     {
         if (p.Length != data.Count) throw new ArgumentException($"{p.Length} probabilities for {data.Count} images");
         perGrid = Math.Min(Math.Min(perGrid, 64), data.Count);
@@ -154,11 +158,11 @@ public static class Debias
 
         const int border = 2, gap = 16, text = 2;
         var grids = new GrayImage[2];
-        var cells = new float[perGrid * MnistSet.Pixels];
+        var cells = new float[perGrid * Mnist.Pixels];
         for (int g = 0; g < 2; g++)
         {
             data.FillBatch(chosen[g], cells);
-            grids[g] = GrayImage.Grid(cells, perGrid, 8, 8, MnistSet.Side, border, 1, borderValue: Canvas.Paper);
+            grids[g] = GrayImage.Grid(cells, perGrid, 8, 8, Mnist.Side, border, 1, borderValue: Canvas.Paper);
         }
         int lineHeight = PixelFont.Height(text) + 8;
         int top = gap / 2 + lineHeight;

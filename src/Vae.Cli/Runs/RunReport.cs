@@ -5,7 +5,9 @@ using Vae.Lecture;
 using Vae.Model;
 using Vae.Reporting;
 
-namespace Vae.Cli.Training;
+using Vae.Analysis;
+
+namespace Vae.Cli.Runs;
 
 /// <summary>
 /// Writes a run's report.html after an epoch: the curves come from metrics.csv (so a resumed run shows its whole

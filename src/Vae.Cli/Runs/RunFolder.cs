@@ -4,7 +4,9 @@ using Vae.Imaging;
 using Vae.IO;
 using Vae.Training;
 
-namespace Vae.Cli.Training;
+using Vae.Analysis;
+
+namespace Vae.Cli.Runs;
 
 /// <summary>
 /// The files of one training run in its --out folder:

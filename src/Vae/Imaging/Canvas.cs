@@ -1,6 +1,7 @@
-using Vae.Imaging;
 
-namespace Vae.Lecture;
+using Vae.Analysis;
+
+namespace Vae.Imaging;
 
 /// <summary>Small drawing helpers the lecture pictures share: pasting a grid into a page and placing labels.</summary>
 internal static class Canvas

@@ -11,6 +11,8 @@ public static class Mnist
     public static readonly IReadOnlyList<string> FileNames = [TrainImages, TrainLabels, TestImages, TestLabels];
 
     public const int Classes = 10;
+    public const int Side = 28;
+    public const int Pixels = Side * Side;
 
     /// <summary>The environment variable VAE_DATA if set, else <c>data/mnist</c> under the current folder.</summary>
     public static string DefaultDataDir()
@@ -32,7 +34,7 @@ public static class Mnist
         return File.Exists(gz) ? gz : null;
     }
 
-    public static (MnistSet Train, MnistSet Test) Load(string dir)
+    public static (ImageSet Train, ImageSet Test) Load(string dir)
     {
         if (File.Exists(dir))
             throw new InvalidInputFileException(dir, "is a file; expected the folder holding the MNIST files");
@@ -44,18 +46,36 @@ public static class Mnist
     }
 
     /// <summary>Loads one image file and its label file and checks they describe the same number of digits.</summary>
-    public static MnistSet LoadSet(string dir, string imagesName, string labelsName)
+    public static ImageSet LoadSet(string dir, string imagesName, string labelsName)
     {
         string images = Require(dir, imagesName);
         string labels = Require(dir, labelsName);
-        var x = Idx.ReadImages(images, MnistSet.Side, MnistSet.Side);
+        var x = Idx.ReadImages(images, Side, Side);
         var y = Idx.ReadLabels(labels, Classes);
         if (x.Dims[0] != y.Dims[0])
             throw new InvalidInputFileException(labels, $"has {y.Dims[0]} labels but {Path.GetFileName(images)} has {x.Dims[0]} images");
-        return new MnistSet(x.Data, y.Data);
+        return new ImageSet(x.Data, y.Data);
     }
 
     private static string Require(string dir, string name) =>
         Find(dir, name) ?? throw new FileNotFoundException(
             $"{Path.Combine(dir, name)}: MNIST file not found (nor {name}.gz); run 'vae fetch-mnist' or set VAE_DATA", name);
+}
+
+/// <summary>MNIST (LeCun et al. 1998): 60,000 + 10,000 handwritten digits, 28×28 grey levels, labels 0–9.</summary>
+public sealed class MnistDataset : IDataset
+{
+    private static readonly string[] Digits = ["0", "1", "2", "3", "4", "5", "6", "7", "8", "9"];
+
+    public string Name => "mnist";
+    public string Description => "MNIST handwritten digits, 28×28, 60,000 training and 10,000 test images";
+    public int Width => Mnist.Side;
+    public int Height => Mnist.Side;
+    public int Channels => 1;
+    public IReadOnlyList<string> LabelNames => Digits;
+    public IReadOnlyList<string> FactorNames => [];
+    public string DefaultDir => Mnist.DefaultDataDir();
+    public bool IsPresent(string dir) => Mnist.FilesPresent(dir);
+    public void Fetch(string dir, Action<string>? log) => MnistFetcher.EnsurePresent(dir, log);
+    public (ImageSet Train, ImageSet Test) Load(string dir) => Mnist.Load(dir);
 }

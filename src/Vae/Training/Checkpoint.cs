@@ -1,9 +1,9 @@
 using System.Globalization;
 using Vae.IO;
 using Vae.Nn;
-using Vae.Training;
+using Vae.Model;
 
-namespace Vae.Model;
+namespace Vae.Training;
 
 /// <summary>A model read back from a checkpoint, with what else the file held.</summary>
 public sealed record LoadedCheckpoint(VaeModel Model, IReadOnlyDictionary<string, string> Metadata, Adam? Optimizer,

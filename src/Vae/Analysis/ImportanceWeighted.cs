@@ -1,9 +1,11 @@
 using Vae.Data;
 using Vae.Engine;
-using Vae.Nn;
+
 using Vae.Training;
 
-namespace Vae.Model;
+using Vae.Model;
+
+namespace Vae.Analysis;
 
 /// <summary>
 /// The importance-weighted estimate of −log p(x) (Burda et al. 2016): with z_k = μ + σ ⊙ ε_k drawn from q(z|x),
@@ -16,7 +18,7 @@ public static class ImportanceWeighted
     private static readonly double HalfLogTwoPi = 0.5 * Math.Log(2 * Math.PI);
 
     /// <summary>Mean over the data of −log p(x) estimated with K samples, in nats per image.</summary>
-    public static double NegativeLogLikelihood(VaeModel model, MnistSet data, int k, int threads = 0, ulong seed = 1,
+    public static double NegativeLogLikelihood(VaeModel model, ImageSet data, int k, int threads = 0, ulong seed = 1,
         int imagesPerBatch = 100)
     {
         if (!model.IsVariational) throw new ArgumentException("the importance-weighted bound needs a VAE, not an autoencoder");

@@ -1,0 +1,88 @@
+namespace Vae.Data;
+
+/// <summary>
+/// One split of an image dataset: <see cref="Count"/> images of Height × Width × Channels bytes (row-major,
+/// channels last), a class label per image, and optionally the values of the factors that generated each image
+/// (synthetic sets whose ground truth is known).
+/// </summary>
+public sealed class ImageSet
+{
+    // byte → byte/255f, precomputed so a batch costs one table lookup per pixel and gives exactly byte/255f.
+    private static readonly float[] ByteToUnit = BuildTable();
+
+    public int Width { get; }
+    public int Height { get; }
+    public int Channels { get; }
+    /// <summary>Values per image: Height × Width × Channels (784 for MNIST).</summary>
+    public int Pixels { get; }
+
+    /// <summary>Count × Pixels bytes, image after image.</summary>
+    public byte[] Images { get; }
+    public byte[] Labels { get; }
+    public int Count { get; }
+
+    /// <summary>Count × <see cref="FactorCount"/> factor values (row per image), or null for sets without them.</summary>
+    public float[]? Factors { get; }
+    public int FactorCount { get; }
+
+    public ImageSet(byte[] images, byte[] labels, int width = 28, int height = 28, int channels = 1,
+        float[]? factors = null, int factorCount = 0)
+    {
+        ArgumentNullException.ThrowIfNull(images);
+        ArgumentNullException.ThrowIfNull(labels);
+        if (width < 1 || height < 1 || channels < 1) throw new ArgumentException("image sides and channels must be >= 1");
+        Width = width;
+        Height = height;
+        Channels = channels;
+        Pixels = checked(width * height * channels);
+        if (images.Length != (long)labels.Length * Pixels)
+            throw new ArgumentException($"{images.Length} image bytes do not match {labels.Length} labels × {Pixels} pixels");
+        if (factors != null && (factorCount < 1 || factors.Length != (long)labels.Length * factorCount))
+            throw new ArgumentException($"{factors.Length} factor values do not match {labels.Length} images × {factorCount}");
+        Images = images;
+        Labels = labels;
+        Count = labels.Length;
+        Factors = factors;
+        FactorCount = factors == null ? 0 : factorCount;
+    }
+
+    /// <summary>The bytes of image <paramref name="index"/>.</summary>
+    public ReadOnlySpan<byte> Image(int index) => Images.AsSpan(checked(index * Pixels), Pixels);
+
+    /// <summary>The factor values of image <paramref name="index"/> (empty for sets without factors).</summary>
+    public ReadOnlySpan<float> FactorsOf(int index) =>
+        Factors == null ? default : Factors.AsSpan(index * FactorCount, FactorCount);
+
+    /// <summary>An empty set of the same geometry, e.g. for a subset that selects nothing.</summary>
+    public ImageSet With(byte[] images, byte[] labels, float[]? factors) =>
+        new(images, labels, Width, Height, Channels, factors, FactorCount);
+
+    /// <summary>
+    /// Copies the images at <paramref name="indices"/> into <paramref name="dest"/> as floats in [0,1]
+    /// (dest is (indices.Length, Pixels), value = byte/255). Allocation-free.
+    /// </summary>
+    public void FillBatch(ReadOnlySpan<int> indices, Span<float> dest)
+    {
+        int pixels = Pixels;
+        if (dest.Length != indices.Length * pixels)
+            throw new ArgumentException(
+                $"dest has {dest.Length} floats, {indices.Length} images need {indices.Length * pixels}", nameof(dest));
+        ReadOnlySpan<float> table = ByteToUnit;
+        for (int b = 0; b < indices.Length; b++)
+        {
+            int index = indices[b];
+            if ((uint)index >= (uint)Count)
+                throw new ArgumentOutOfRangeException(nameof(indices), $"index {index} is outside 0..{Count - 1}");
+            ReadOnlySpan<byte> src = Images.AsSpan(index * pixels, pixels);
+            Span<float> row = dest.Slice(b * pixels, pixels);
+            for (int i = 0; i < pixels; i++) row[i] = table[src[i]];
+        }
+    }
+
+    private static float[] BuildTable()
+    {
+        var t = new float[256];
+        for (int i = 0; i < 256; i++) t[i] = i / 255f;
+        return t;
+    }
+}
