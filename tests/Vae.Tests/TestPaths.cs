@@ -8,6 +8,17 @@ internal static class TestPaths
     /// <summary>The committed slice of real MNIST: 300 training and 200 test digits.</summary>
     public static string Slice => Path.Combine(TestContext.CurrentContext.TestDirectory, "TestData", "mnist-slice");
 
+    /// <summary>The repository's root (the folder holding Vae.sln), found upwards from the test binaries.</summary>
+    public static string Repo
+    {
+        get
+        {
+            for (var d = new DirectoryInfo(TestContext.CurrentContext.TestDirectory); d != null; d = d.Parent)
+                if (File.Exists(Path.Combine(d.FullName, "Vae.sln"))) return d.FullName;
+            throw new DirectoryNotFoundException("no Vae.sln above the test binaries");
+        }
+    }
+
     /// <summary>
     /// The full MNIST fetched by 'vae fetch-mnist' (VAE_DATA, else the repository's data/mnist), or null when it is not
     /// there. .ci/run fetches it before the tests, so in CI the full-data tests run.

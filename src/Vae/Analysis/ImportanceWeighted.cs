@@ -1,7 +1,6 @@
 using Vae.Data;
 using Vae.Engine;
 
-using Vae.Training;
 
 using Vae.Model;
 

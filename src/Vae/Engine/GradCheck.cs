@@ -1,4 +1,3 @@
-using Vae.Nn;
 
 namespace Vae.Engine;
 

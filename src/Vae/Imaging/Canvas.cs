@@ -1,5 +1,4 @@
 
-using Vae.Analysis;
 
 namespace Vae.Imaging;
 

@@ -52,7 +52,7 @@ public class IdxTests
     }
 
     [Test]
-    public void Valid_files_round_trip_raw_and_gzipped()
+    public void ValidFilesRoundTripRawAndGzipped()
     {
         var raw = Idx.Read(Put("a", Images(3)));
         var gz = Idx.Read(Put("b.bin", Gzip(Images(3)))); // gzip recognised by content, not by name
@@ -62,18 +62,18 @@ public class IdxTests
         Assert.DoesNotThrow(() => LoadWith(Images(3), Labels(0, 9, 5)));
     }
 
-    [Test] public void Truncated_data() => Fails(() => Idx.Read(Put("t", Images(3)[..^1])), "truncated", Path.Combine(_tmp.Path, "t"));
-    [Test] public void Truncated_header() => Fails(() => Idx.Read(Put("t", Images(3)[..10])), "truncated", "header");
-    [Test] public void Shorter_than_magic() => Fails(() => Idx.Read(Put("t", [0, 0])), "truncated");
-    [Test] public void Trailing_bytes() => Fails(() => Idx.Read(Put("t", [.. Images(2), 1, 2, 3])), "3 unexpected trailing bytes");
-    [Test] public void Empty_file() => Fails(() => Idx.Read(Put("e", [])), "empty");
-    [Test] public void Wrong_magic() => Fails(() => Idx.Read(Put("m", [1, 2, .. Images(1)[2..]])), "magic");
-    [Test] public void Wrong_type() => Fails(() => Idx.Read(Put("m", [0, 0, 0x0D, .. Images(1)[3..]])), "type 0x0d");
-    [Test] public void Rank_zero() => Fails(() => Idx.Read(Put("m", [0, 0, 8, 0])), "rank");
-    [Test] public void Negative_dimension() => Fails(() => Idx.Read(Put("n", [0, 0, 8, 1, 0xFF, 0xFF, 0xFF, 0xFF])), "negative");
+    [Test] public void TruncatedData() => Fails(() => Idx.Read(Put("t", Images(3)[..^1])), "truncated", Path.Combine(_tmp.Path, "t"));
+    [Test] public void TruncatedHeader() => Fails(() => Idx.Read(Put("t", Images(3)[..10])), "truncated", "header");
+    [Test] public void ShorterThanMagic() => Fails(() => Idx.Read(Put("t", [0, 0])), "truncated");
+    [Test] public void TrailingBytes() => Fails(() => Idx.Read(Put("t", [.. Images(2), 1, 2, 3])), "3 unexpected trailing bytes");
+    [Test] public void EmptyFile() => Fails(() => Idx.Read(Put("e", [])), "empty");
+    [Test] public void WrongMagic() => Fails(() => Idx.Read(Put("m", [1, 2, .. Images(1)[2..]])), "magic");
+    [Test] public void WrongType() => Fails(() => Idx.Read(Put("m", [0, 0, 0x0D, .. Images(1)[3..]])), "type 0x0d");
+    [Test] public void RankZero() => Fails(() => Idx.Read(Put("m", [0, 0, 8, 0])), "rank");
+    [Test] public void NegativeDimension() => Fails(() => Idx.Read(Put("n", [0, 0, 8, 1, 0xFF, 0xFF, 0xFF, 0xFF])), "negative");
 
     [Test]
-    public void Huge_count_in_a_tiny_file_fails_at_once()
+    public void HugeCountInATinyFileFailsAtOnce()
     {
         // A header claiming 2^31-1 × 28 × 28 bytes in a 100-byte file: must not try to allocate it.
         var file = new byte[100];
@@ -85,7 +85,7 @@ public class IdxTests
     }
 
     [Test]
-    public void Huge_count_in_a_tiny_gzip_fails_at_once()
+    public void HugeCountInATinyGzipFailsAtOnce()
     {
         var header = Images(0);
         header[4] = 0x7F; header[5] = 0xFF; header[6] = 0xFF; header[7] = 0xFF;
@@ -93,7 +93,7 @@ public class IdxTests
     }
 
     [Test]
-    public void Folder_in_place_of_a_file()
+    public void FolderInPlaceOfAFile()
     {
         Directory.CreateDirectory(_tmp.File("dir"));
         Fails(() => Idx.Read(_tmp.File("dir")), "folder");
@@ -105,7 +105,7 @@ public class IdxTests
     }
 
     [Test]
-    public void Corrupt_gzip()
+    public void CorruptGzip()
     {
         var gz = Gzip(Images(4));
         for (int i = 20; i < gz.Length - 8; i++) gz[i] ^= 0x5A;
@@ -113,11 +113,11 @@ public class IdxTests
     }
 
     [Test]
-    public void Truncated_gzip() => Fails(() => Idx.Read(Put("c.gz", Gzip(Images(4))[..40])));
+    public void TruncatedGzip() => Fails(() => Idx.Read(Put("c.gz", Gzip(Images(4))[..40])));
 
-    [Test] public void Images_of_wrong_rank() => Fails(() => LoadWith(Labels(1, 2), Labels(1, 2)), "rank 3", Mnist.TrainImages);
-    [Test] public void Images_of_wrong_size() => Fails(() => LoadWith(Images(2, 28, 27), Labels(1, 2)), "28×28", "28×27");
-    [Test] public void Labels_of_wrong_rank() => Fails(() => LoadWith(Images(2), Images(2)), "rank 1", Mnist.TrainLabels);
-    [Test] public void Count_mismatch() => Fails(() => LoadWith(Images(3), Labels(1, 2)), "2 labels", "3 images");
-    [Test] public void Label_out_of_range() => Fails(() => LoadWith(Images(2), Labels(1, 10)), "label 10", "index 1");
+    [Test] public void ImagesOfWrongRank() => Fails(() => LoadWith(Labels(1, 2), Labels(1, 2)), "rank 3", Mnist.TrainImages);
+    [Test] public void ImagesOfWrongSize() => Fails(() => LoadWith(Images(2, 28, 27), Labels(1, 2)), "28×28", "28×27");
+    [Test] public void LabelsOfWrongRank() => Fails(() => LoadWith(Images(2), Images(2)), "rank 1", Mnist.TrainLabels);
+    [Test] public void CountMismatch() => Fails(() => LoadWith(Images(3), Labels(1, 2)), "2 labels", "3 images");
+    [Test] public void LabelOutOfRange() => Fails(() => LoadWith(Images(2), Labels(1, 10)), "label 10", "index 1");
 }

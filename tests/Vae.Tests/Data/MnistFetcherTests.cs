@@ -21,7 +21,7 @@ public class MnistFetcherTests
     }
 
     [Test]
-    public void Extracts_wanted_files_whose_hash_matches()
+    public void ExtractsWantedFilesWhoseHashMatches()
     {
         using var tmp = new TempDir();
         byte[] a = Encoding.ASCII.GetBytes("images"), b = Encoding.ASCII.GetBytes("labels");
@@ -44,7 +44,7 @@ public class MnistFetcherTests
     }
 
     [Test]
-    public void Rejects_a_hash_mismatch_and_reports_missing_files()
+    public void RejectsAHashMismatchAndReportsMissingFiles()
     {
         using var tmp = new TempDir();
         string tgz = tmp.File("p.tgz");
@@ -60,7 +60,7 @@ public class MnistFetcherTests
     }
 
     [Test]
-    public void A_corrupt_tarball_is_a_problem_not_a_crash()
+    public void ACorruptTarballIsAProblemNotACrash()
     {
         using var tmp = new TempDir();
         string tgz = tmp.File("p.tgz");
@@ -71,7 +71,7 @@ public class MnistFetcherTests
     }
 
     [Test]
-    public void StoreVerified_writes_only_matching_content()
+    public void StoreVerifiedWritesOnlyMatchingContent()
     {
         using var tmp = new TempDir();
         var hashes = new Dictionary<string, string> { ["x"] = Sha([1, 2, 3]) };
@@ -82,7 +82,7 @@ public class MnistFetcherTests
     }
 
     [Test]
-    public void EnsurePresent_does_nothing_when_the_files_are_there()
+    public void EnsurePresentDoesNothingWhenTheFilesAreThere()
     {
         // The committed slice has all four (gzipped) files: no source may be contacted.
         string slice = Path.Combine(TestContext.CurrentContext.TestDirectory, "TestData", "mnist-slice");
@@ -92,7 +92,7 @@ public class MnistFetcherTests
     }
 
     [Test]
-    public void Known_hashes_cover_the_four_files()
+    public void KnownHashesCoverTheFourFiles()
     {
         Assert.That(MnistFetcher.Sha256.Keys, Is.EquivalentTo(Mnist.FileNames));
         Assert.That(MnistFetcher.Sha256.Values, Has.All.Length.EqualTo(64));

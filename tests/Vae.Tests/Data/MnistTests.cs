@@ -7,7 +7,7 @@ public class MnistTests
     private static string SliceDir => Path.Combine(TestContext.CurrentContext.TestDirectory, "TestData", "mnist-slice");
 
     [Test]
-    public void Slice_loads_with_counts_and_known_labels()
+    public void SliceLoadsWithCountsAndKnownLabels()
     {
         Assert.That(Mnist.FilesPresent(SliceDir), Is.True);
         var (train, test) = Mnist.Load(SliceDir);
@@ -27,7 +27,7 @@ public class MnistTests
     }
 
     [Test]
-    public void FillBatch_gives_bytes_over_255_in_index_order()
+    public void FillBatchGivesBytesOver255InIndexOrder()
     {
         var (train, _) = Mnist.Load(SliceDir);
         int[] indices = [7, 0, 299];
@@ -41,7 +41,7 @@ public class MnistTests
     }
 
     [Test]
-    public void FillBatch_does_not_allocate()
+    public void FillBatchDoesNotAllocate()
     {
         var (train, _) = Mnist.Load(SliceDir);
         int[] indices = [1, 2, 3, 4];
@@ -53,7 +53,7 @@ public class MnistTests
     }
 
     [Test]
-    public void FillBatch_rejects_bad_index_and_size()
+    public void FillBatchRejectsBadIndexAndSize()
     {
         var (train, _) = Mnist.Load(SliceDir);
         Assert.Throws<ArgumentOutOfRangeException>(() => train.FillBatch([300], new float[784]));
@@ -62,7 +62,7 @@ public class MnistTests
     }
 
     [Test]
-    public void Raw_files_load_like_gzipped_ones()
+    public void RawFilesLoadLikeGzippedOnes()
     {
         using var tmp = new TempDir();
         foreach (string name in Mnist.FileNames)
@@ -77,7 +77,7 @@ public class MnistTests
     }
 
     [Test]
-    public void Missing_folder_or_file_says_how_to_get_the_data()
+    public void MissingFolderOrFileSaysHowToGetTheData()
     {
         using var tmp = new TempDir();
         var e = Assert.Throws<DirectoryNotFoundException>(() => Mnist.Load(tmp.File("nope")));
@@ -89,7 +89,7 @@ public class MnistTests
 
     /// <summary>The full data set, when 'vae fetch-mnist' has put it in the repository's data/mnist (or VAE_DATA).</summary>
     [Test]
-    public void Full_mnist_loads_when_fetched()
+    public void FullMnistLoadsWhenFetched()
     {
         string? dir = TestPaths.FullMnist();
         if (dir == null) Assert.Ignore("MNIST not fetched (run 'vae fetch-mnist')");
@@ -107,7 +107,7 @@ public class MnistTests
     }
 
     [Test]
-    public void Default_data_dir_honours_VAE_DATA()
+    public void DefaultDataDirHonoursVAEDATA()
     {
         string? old = Environment.GetEnvironmentVariable("VAE_DATA");
         try

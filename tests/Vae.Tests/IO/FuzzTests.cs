@@ -152,7 +152,7 @@ public class FuzzTests
     }
 
     [Test]
-    public void Readers_survive_ten_thousand_mutations()
+    public void ReadersSurviveTenThousandMutations()
     {
         var clock = Stopwatch.StartNew();
         int total = 0;
@@ -171,7 +171,7 @@ public class FuzzTests
     }
 
     [Test]
-    public void Mutations_are_reproducible_from_the_seed()
+    public void MutationsAreReproducibleFromTheSeed()
     {
         byte[] s = SafeTensorsSeed();
         Assert.That(Mutate(s, 1234, true), Is.EqualTo(Mutate(s, 1234, true)));

@@ -46,7 +46,7 @@ public class PngTests
     }
 
     [Test]
-    public void Crc32_matches_the_standard_check_value()
+    public void Crc32MatchesTheStandardCheckValue()
     {
         // The CRC-32 check value of "123456789" (zlib/PNG polynomial) is 0xCBF43926.
         Assert.That(Crc32.Compute("123456789"u8), Is.EqualTo(0xCBF43926u));
@@ -60,7 +60,7 @@ public class PngTests
     [TestCase(7, 5)]
     [TestCase(28, 28)]
     [TestCase(61, 3)]
-    public void Gray_round_trip(int w, int h)
+    public void GrayRoundTrip(int w, int h)
     {
         var image = new GrayImage(w, h, Pattern(w * h, w * 31 + h));
         byte[] png = Png.Encode(image);
@@ -72,7 +72,7 @@ public class PngTests
 
     [TestCase(1, 1)]
     [TestCase(9, 4)]
-    public void Rgb_round_trip_through_a_file(int w, int h)
+    public void RgbRoundTripThroughAFile(int w, int h)
     {
         using var tmp = new Vae.Tests.Data.TempDir();
         var image = new RgbImage(w, h, Pattern(w * h * 3, w + h));
@@ -85,7 +85,7 @@ public class PngTests
     }
 
     [Test]
-    public void Decoder_undoes_every_filter([Values(0, 1, 2, 3, 4)] int filter, [Values(1, 3)] int channels)
+    public void DecoderUndoesEveryFilter([Values(0, 1, 2, 3, 4)] int filter, [Values(1, 3)] int channels)
     {
         int w = 13, h = 6;
         byte[] pixels = Pattern(w * h * channels, filter * 10 + channels);
@@ -94,7 +94,7 @@ public class PngTests
     }
 
     [Test]
-    public void Bad_png_fails_with_InvalidInputFileException()
+    public void BadPngFailsWithInvalidInputFileException()
     {
         byte[] good = Png.Encode(new GrayImage(3, 3, 100));
         Assert.Throws<InvalidInputFileException>(() => Png.Decode(good[..20]));
@@ -106,7 +106,7 @@ public class PngTests
     }
 
     [Test]
-    public void Grid_tiles_digits_with_border_and_scale()
+    public void GridTilesDigitsWithBorderAndScale()
     {
         // Three 2×2 "digits" into 2×2 cells, border 1, scale 2: 2·4 + 3·1 = 11 pixels square.
         float[] digits = [0, 1, 1, 0, /**/ 0.5f, 0.5f, 0.5f, 0.5f, /**/ 1, 1, 1, 1];
@@ -123,7 +123,7 @@ public class PngTests
     }
 
     [Test]
-    public void Float_to_byte_clamps_and_rounds()
+    public void FloatToByteClampsAndRounds()
     {
         Assert.That(GrayImage.ToByte(-1f), Is.EqualTo(0));
         Assert.That(GrayImage.ToByte(float.NaN), Is.EqualTo(0));

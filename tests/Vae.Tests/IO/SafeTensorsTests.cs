@@ -29,7 +29,7 @@ public class SafeTensorsTests
     }
 
     [Test]
-    public void Round_trip_is_bit_exact_with_metadata()
+    public void RoundTripIsBitExactWithMetadata()
     {
         using var tmp = new TempDir();
         float[] odd = [float.NaN, float.PositiveInfinity, -0f, float.Epsilon, 1e-38f, -3.5f];
@@ -63,7 +63,7 @@ public class SafeTensorsTests
     }
 
     [Test]
-    public void Header_is_the_documented_json()
+    public void HeaderIsTheDocumentedJson()
     {
         byte[] bytes = SafeTensors.Encode([T("w", [1, 2], 1, 2)], new Dictionary<string, string> { ["k"] = "v" });
         int n = (int)BinaryPrimitives.ReadUInt64LittleEndian(bytes);
@@ -77,7 +77,7 @@ public class SafeTensorsTests
     }
 
     [Test]
-    public void Writer_replaces_an_existing_file()
+    public void WriterReplacesAnExistingFile()
     {
         using var tmp = new TempDir();
         string path = tmp.File("m.safetensors");
@@ -87,7 +87,7 @@ public class SafeTensorsTests
     }
 
     [Test]
-    public void Writer_rejects_inconsistent_tensors()
+    public void WriterRejectsInconsistentTensors()
     {
         Assert.Throws<ArgumentException>(() => SafeTensors.Encode([T("a", [2], 1)]));
         Assert.Throws<ArgumentException>(() => SafeTensors.Encode([T("a", [1], 1), T("a", [1], 1)]));
@@ -97,52 +97,52 @@ public class SafeTensorsTests
 
     private const string W = "{\"w\":{\"dtype\":\"F32\",\"shape\":[2],\"data_offsets\":[0,8]}}";
 
-    [Test] public void Valid_handmade_file_loads() => Assert.That(SafeTensors.Decode(Build(W, 8), "x")["w"].Data, Has.Length.EqualTo(2));
-    [Test] public void Shorter_than_8_bytes() => Fails([1, 0, 0], "truncated");
+    [Test] public void ValidHandmadeFileLoads() => Assert.That(SafeTensors.Decode(Build(W, 8), "x")["w"].Data, Has.Length.EqualTo(2));
+    [Test] public void ShorterThan8Bytes() => Fails([1, 0, 0], "truncated");
     [Test] public void Empty() => Fails([], "truncated");
-    [Test] public void Header_longer_than_file() => Fails(Build(W, 8, headerLength: 1000), "header length 1000");
+    [Test] public void HeaderLongerThanFile() => Fails(Build(W, 8, headerLength: 1000), "header length 1000");
 
     [Test]
-    public void Header_of_2_to_the_63_fails_without_allocating()
+    public void HeaderOf2ToThe63FailsWithoutAllocating()
     {
         long before = GC.GetAllocatedBytesForCurrentThread();
         Fails(Build(W, 8, headerLength: 1UL << 63), "header length 9223372036854775808");
         Assert.That(GC.GetAllocatedBytesForCurrentThread() - before, Is.LessThan(1 << 20));
     }
 
-    [Test] public void Header_not_json() => Fails(Build("{\"w\":", 0), "not valid JSON");
+    [Test] public void HeaderNotJson() => Fails(Build("{\"w\":", 0), "not valid JSON");
     [Test]
-    public void Header_not_utf8()
+    public void HeaderNotUtf8()
     {
         byte[] file = Build("{\"__metadata__\":{\"k\":\"xy\"}}", 0);
         file[8 + 22] = 0xFF; // the 'x' inside the value: 0xFF is never valid UTF-8
         Fails(file);
     }
 
-    [Test] public void Header_with_lone_surrogate() => Fails(Build("{\"__metadata__\":{\"k\":\"\\ud800\"}}", 0), "invalid string");
-    [Test] public void Header_not_an_object() => Fails(Build("[1,2]", 0), "expected an object");
-    [Test] public void Entry_not_an_object() => Fails(Build("{\"w\":3}", 0), "'w'", "expected an object");
-    [Test] public void Missing_dtype() => Fails(Build("{\"w\":{\"shape\":[2],\"data_offsets\":[0,8]}}", 8), "dtype");
-    [Test] public void Missing_shape() => Fails(Build("{\"w\":{\"dtype\":\"F32\",\"data_offsets\":[0,8]}}", 8), "shape");
-    [Test] public void Missing_offsets() => Fails(Build("{\"w\":{\"dtype\":\"F32\",\"shape\":[2]}}", 8), "data_offsets");
-    [Test] public void Wrong_dtype() => Fails(Build(W.Replace("F32", "F16"), 8), "dtype F16");
-    [Test] public void Negative_dim() => Fails(Build(W.Replace("[2]", "[-2]"), 8), "shape");
-    [Test] public void Fractional_dim() => Fails(Build(W.Replace("[2]", "[2.5]"), 8), "shape");
-    [Test] public void Shape_product_overflows() => Fails(Build(W.Replace("[2]", "[2147483647,2147483647,2147483647,2147483647]"), 8), "more data than the file holds");
-    [Test] public void Offsets_not_matching_shape() => Fails(Build(W.Replace("[2]", "[1]"), 8), "span 8 bytes", "needs 4");
-    [Test] public void Offsets_reversed() => Fails(Build(W.Replace("[0,8]", "[8,0]"), 8), "end before");
-    [Test] public void Offsets_outside_data() => Fails(Build(W.Replace("[0,8]", "[4,12]"), 8), "past");
-    [Test] public void Offsets_negative() => Fails(Build(W.Replace("[0,8]", "[-8,0]"), 8), "data_offsets");
-    [Test] public void Offsets_of_three_numbers() => Fails(Build(W.Replace("[0,8]", "[0,8,8]"), 8), "two numbers");
-    [Test] public void Data_not_fully_covered() => Fails(Build(W, 12), "cover 8 bytes", "12");
-    [Test] public void Gap_between_tensors() => Fails(Build("{\"a\":{\"dtype\":\"F32\",\"shape\":[1],\"data_offsets\":[0,4]},\"b\":{\"dtype\":\"F32\",\"shape\":[1],\"data_offsets\":[8,12]}}", 12), "gap");
-    [Test] public void Overlapping_tensors() => Fails(Build("{\"a\":{\"dtype\":\"F32\",\"shape\":[2],\"data_offsets\":[0,8]},\"b\":{\"dtype\":\"F32\",\"shape\":[1],\"data_offsets\":[4,8]}}", 8), "overlaps");
-    [Test] public void Duplicate_names() => Fails(Build("{\"a\":{\"dtype\":\"F32\",\"shape\":[1],\"data_offsets\":[0,4]},\"a\":{\"dtype\":\"F32\",\"shape\":[1],\"data_offsets\":[4,8]}}", 8), "twice");
-    [Test] public void Metadata_not_strings() => Fails(Build("{\"__metadata__\":{\"k\":1}}", 0), "__metadata__", "string");
-    [Test] public void Metadata_not_an_object() => Fails(Build("{\"__metadata__\":[]}", 0), "__metadata__");
+    [Test] public void HeaderWithLoneSurrogate() => Fails(Build("{\"__metadata__\":{\"k\":\"\\ud800\"}}", 0), "invalid string");
+    [Test] public void HeaderNotAnObject() => Fails(Build("[1,2]", 0), "expected an object");
+    [Test] public void EntryNotAnObject() => Fails(Build("{\"w\":3}", 0), "'w'", "expected an object");
+    [Test] public void MissingDtype() => Fails(Build("{\"w\":{\"shape\":[2],\"data_offsets\":[0,8]}}", 8), "dtype");
+    [Test] public void MissingShape() => Fails(Build("{\"w\":{\"dtype\":\"F32\",\"data_offsets\":[0,8]}}", 8), "shape");
+    [Test] public void MissingOffsets() => Fails(Build("{\"w\":{\"dtype\":\"F32\",\"shape\":[2]}}", 8), "data_offsets");
+    [Test] public void WrongDtype() => Fails(Build(W.Replace("F32", "F16"), 8), "dtype F16");
+    [Test] public void NegativeDim() => Fails(Build(W.Replace("[2]", "[-2]"), 8), "shape");
+    [Test] public void FractionalDim() => Fails(Build(W.Replace("[2]", "[2.5]"), 8), "shape");
+    [Test] public void ShapeProductOverflows() => Fails(Build(W.Replace("[2]", "[2147483647,2147483647,2147483647,2147483647]"), 8), "more data than the file holds");
+    [Test] public void OffsetsNotMatchingShape() => Fails(Build(W.Replace("[2]", "[1]"), 8), "span 8 bytes", "needs 4");
+    [Test] public void OffsetsReversed() => Fails(Build(W.Replace("[0,8]", "[8,0]"), 8), "end before");
+    [Test] public void OffsetsOutsideData() => Fails(Build(W.Replace("[0,8]", "[4,12]"), 8), "past");
+    [Test] public void OffsetsNegative() => Fails(Build(W.Replace("[0,8]", "[-8,0]"), 8), "data_offsets");
+    [Test] public void OffsetsOfThreeNumbers() => Fails(Build(W.Replace("[0,8]", "[0,8,8]"), 8), "two numbers");
+    [Test] public void DataNotFullyCovered() => Fails(Build(W, 12), "cover 8 bytes", "12");
+    [Test] public void GapBetweenTensors() => Fails(Build("{\"a\":{\"dtype\":\"F32\",\"shape\":[1],\"data_offsets\":[0,4]},\"b\":{\"dtype\":\"F32\",\"shape\":[1],\"data_offsets\":[8,12]}}", 12), "gap");
+    [Test] public void OverlappingTensors() => Fails(Build("{\"a\":{\"dtype\":\"F32\",\"shape\":[2],\"data_offsets\":[0,8]},\"b\":{\"dtype\":\"F32\",\"shape\":[1],\"data_offsets\":[4,8]}}", 8), "overlaps");
+    [Test] public void DuplicateNames() => Fails(Build("{\"a\":{\"dtype\":\"F32\",\"shape\":[1],\"data_offsets\":[0,4]},\"a\":{\"dtype\":\"F32\",\"shape\":[1],\"data_offsets\":[4,8]}}", 8), "twice");
+    [Test] public void MetadataNotStrings() => Fails(Build("{\"__metadata__\":{\"k\":1}}", 0), "__metadata__", "string");
+    [Test] public void MetadataNotAnObject() => Fails(Build("{\"__metadata__\":[]}", 0), "__metadata__");
 
     [Test]
-    public void Folder_and_missing_file()
+    public void FolderAndMissingFile()
     {
         using var tmp = new TempDir();
         Assert.Throws<InvalidInputFileException>(() => SafeTensors.Read(tmp.Path));

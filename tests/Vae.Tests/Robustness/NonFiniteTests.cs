@@ -61,9 +61,35 @@ public class NonFiniteTests
     [Test]
     public void LogVarIsClampedInsideTheLoss()
     {
-        // The documented range; exp(20) and exp(−30) are finite in float32, so the KL term cannot overflow from logvar.
-        Assert.That((VaeModel.LogVarMin, VaeModel.LogVarMax), Is.EqualTo((-30f, 20f)));
-        Assert.That(float.IsFinite(MathF.Exp(VaeModel.LogVarMax)) && MathF.Exp(VaeModel.LogVarMin) > 0, Is.True);
+        // logvar pushed far outside [−30, 20] (e^1000 overflows float32): the forward pass must see the bound, so
+        // σ and the KL stay finite, and no gradient flows back through the clamped values.
+        var model = new VaeModel(new VaeConfig { Hidden = [8], Latent = 2 });
+        model.Initialize(new Rng(1));
+        var bias = model.Parameters["fc22.bias"];
+        var x = new Tensor(3, 784);
+        x.Data.Fill(0.5f);
+        var eps = new Tensor(3, 2);
+        foreach (var (raw, bound) in new[] { (1000f, VaeModel.LogVarMax), (-1000f, VaeModel.LogVarMin) })
+        {
+            bias.Data.Fill(raw);
+            var tape = new Tape();
+            var f = model.Forward(tape, x, eps);
+            Assert.That(f.LogVar!.Data.ToArray(), Is.All.EqualTo(bound), $"logvar with bias {raw}");
+            for (int r = 0; r < 3; r++)
+            {
+                double expected = 0;
+                for (int j = 0; j < 2; j++)
+                {
+                    double mu = f.Mu.Data[r * 2 + j];
+                    expected += 0.5 * (mu * mu + Math.Exp(bound) - 1 - bound);   // ½(μ² + σ² − 1 − log σ²)
+                }
+                Assert.That(f.Kl!.Data[r], Is.EqualTo(expected).Within(1e-4 * expected), $"KL of row {r}");
+            }
+            model.Parameters.ZeroGrad();
+            tape.Backward(ElboObjective.Standard.Loss(tape, model, x, eps).Loss);
+            Assert.That(bias.Grad.ToArray(), Is.All.EqualTo(0f),
+                "no gradient through a clamped logvar");
+        }
     }
 
     [Test]
