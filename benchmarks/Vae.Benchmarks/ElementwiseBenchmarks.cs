@@ -17,7 +17,7 @@ public class ElementwiseBenchmarks
     [GlobalSetup]
     public void Setup()
     {
-        var rng = new Vae.Nn.Rng(1);
+        var rng = new Vae.Engine.Rng(1);
         _x = new float[N]; _y = new float[N]; _dest = new float[N]; _bias = new float[Cols];
         for (int i = 0; i < N; i++) { _x[i] = rng.NextUniform(-4, 4); _y[i] = rng.NextFloat(); }
         for (int i = 0; i < Cols; i++) _bias[i] = rng.NextUniform(-1, 1);

@@ -158,11 +158,11 @@ public static class Debias
 
         const int border = 2, gap = 16, text = 2;
         var grids = new GrayImage[2];
-        var cells = new float[perGrid * Mnist.Pixels];
+        var cells = new float[perGrid * data.Pixels];
         for (int g = 0; g < 2; g++)
         {
             data.FillBatch(chosen[g], cells);
-            grids[g] = GrayImage.Grid(cells, perGrid, 8, 8, Mnist.Side, border, 1, borderValue: Canvas.Paper);
+            grids[g] = GrayImage.Grid(cells, perGrid, 8, 8, GrayImage.SideOf(data.Pixels), border, 1, borderValue: Canvas.Paper);
         }
         int lineHeight = PixelFont.Height(text) + 8;
         int top = gap / 2 + lineHeight;

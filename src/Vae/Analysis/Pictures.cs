@@ -25,7 +25,7 @@ public static class Pictures
         var (mu, _) = model.Encode(tape, x);
         var logits = model.Decode(tape, mu);
         Kernels.Elementwise.Map<Kernels.SigmoidOp>(logits.Data, cells.AsSpan(n * d, n * d));
-        return GrayImage.Grid(cells, 2 * n, 2, n, Mnist.Side, scale: scale);
+        return GrayImage.Grid(cells, 2 * n, 2, n, GrayImage.SideOf(d), scale: scale);
     }
 
     /// <summary>Decodes of <paramref name="count"/> draws z ~ N(0, I) (seeded), tiled in a square-ish grid.</summary>
@@ -38,6 +38,6 @@ public static class Pictures
         model.DecodeImages(Tape.ForInference(), z, images);
         int cols = (int)Math.Ceiling(Math.Sqrt(count));
         int rows = (count + cols - 1) / cols;
-        return GrayImage.Grid(images, count, rows, cols, Mnist.Side, scale: scale);
+        return GrayImage.Grid(images, count, rows, cols, GrayImage.SideOf(model.Config.Input), scale: scale);
     }
 }

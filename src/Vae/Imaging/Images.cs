@@ -44,6 +44,14 @@ public sealed class GrayImage
     /// <summary>A float in [0,1] to a byte (clamped; NaN → 0), rounding to nearest.</summary>
     public static byte ToByte(float v) => v >= 1f ? (byte)255 : v > 0f ? (byte)(v * 255f + 0.5f) : (byte)0;
 
+    /// <summary>The side of a square grey image of <paramref name="pixels"/> values (28 for 784).</summary>
+    public static int SideOf(int pixels)
+    {
+        int side = (int)Math.Round(Math.Sqrt(pixels));
+        return side * side == pixels ? side
+            : throw new ArgumentException($"{pixels} pixels are not a square grey image; pictures need one");
+    }
+
     /// <summary>
     /// Tiles <paramref name="count"/> images of <paramref name="side"/>×<paramref name="side"/> floats in [0,1]
     /// (given one after another in <paramref name="images"/>) into <paramref name="rows"/>×<paramref name="cols"/>

@@ -59,11 +59,11 @@ public static class Interpolation
             }
         }
         const int border = 2, text = 2, gap = 8;
-        var grid = GrayImage.Grid(cells, 2 * cols, 2, cols, Mnist.Side, border, scale, borderValue: Canvas.Paper);
+        var grid = GrayImage.Grid(cells, 2 * cols, 2, cols, GrayImage.SideOf(d), border, scale, borderValue: Canvas.Paper);
         string[] labels = ["latent", "pixels"];
         int labelWidth = labels.Max(l => PixelFont.Width(l, text)) + gap;
         int lineHeight = PixelFont.Height(text) + gap;
-        int cell = Mnist.Side * scale;
+        int cell = GrayImage.SideOf(d) * scale;
         string title = $"#{a} (a {data.Labels[a]}) to #{b} (a {data.Labels[b]}) between their μ";
         int top = 2 * lineHeight;
         var page = new GrayImage(Math.Max(labelWidth + grid.Width, PixelFont.Width(title, text) + 2 * gap), top + grid.Height + gap / 2, Canvas.Paper);
@@ -82,9 +82,6 @@ public static class Interpolation
 
     private static ImageSet Pair(ImageSet data, int a, int b)
     {
-        var images = new byte[2 * Mnist.Pixels];
-        data.Image(a).CopyTo(images);
-        data.Image(b).CopyTo(images.AsSpan(Mnist.Pixels));
-        return new ImageSet(images, [data.Labels[a], data.Labels[b]]);
+        return Subsets.Select(data, [a, b]);
     }
 }

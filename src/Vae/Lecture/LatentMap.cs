@@ -115,7 +115,7 @@ public static class LatentMap
             }
         var images = new float[n * n * model.Config.Input];
         model.DecodeImages(Tape.ForInference(), z, images);
-        return GrayImage.Grid(images, n * n, n, n, Mnist.Side, border: 0);
+        return GrayImage.Grid(images, n * n, n, n, GrayImage.SideOf(model.Config.Input), border: 0);
     }
 
     /// <summary>[lo, hi] covering the central 99% of μ_dim, widened by 5% each side.</summary>

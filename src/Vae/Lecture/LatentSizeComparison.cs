@@ -71,13 +71,13 @@ public static class LatentSizeComparison
     public static GrayImage Picture(IReadOnlyList<VaeModel> models, ImageSet data, int count = 100, int cols = 10, int threads = 0)
     {
         count = Math.Min(count, data.Count);
-        int rows = (count + cols - 1) / cols, d = Mnist.Pixels;
+        int rows = (count + cols - 1) / cols, d = data.Pixels, side = GrayImage.SideOf(d);
         var panels = new List<(string Label, GrayImage Grid)>();
         foreach (var model in models)
-            panels.Add(($"{model.Latent}D latent space", GrayImage.Grid(Reconstruct(model, data, count, threads), count, rows, cols, border: 1)));
+            panels.Add(($"{model.Latent}D latent space", GrayImage.Grid(Reconstruct(model, data, count, threads), count, rows, cols, side, border: 1)));
         var truth = new float[count * d];
         data.FillBatch(Enumerable.Range(0, count).ToArray(), truth);
-        panels.Add(("Ground truth", GrayImage.Grid(truth, count, rows, cols, border: 1)));
+        panels.Add(("Ground truth", GrayImage.Grid(truth, count, rows, cols, side, border: 1)));
 
         const int gap = 24, text = 2;
         int panelWidth = panels[0].Grid.Width, top = PixelFont.Height(text) + 16;
@@ -92,5 +92,5 @@ public static class LatentSizeComparison
     }
 
     private static ImageSet Slice(ImageSet data, int start, int count) =>
-        new(data.Images.AsSpan(start * Mnist.Pixels, count * Mnist.Pixels).ToArray(), data.Labels.AsSpan(start, count).ToArray());
+        Subsets.Select(data, Enumerable.Range(start, count).ToArray());
 }

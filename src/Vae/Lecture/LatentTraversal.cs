@@ -57,12 +57,12 @@ public static class LatentTraversal
     {
         var images = Decode(model, dims, z0, range, steps);
         const int border = 2, text = 2, gap = 8;
-        var grid = GrayImage.Grid(images, dims.Count * steps, dims.Count, steps, Mnist.Side, border, scale, borderValue: Canvas.Paper);
+        var grid = GrayImage.Grid(images, dims.Count * steps, dims.Count, steps, GrayImage.SideOf(model.Config.Input), border, scale, borderValue: Canvas.Paper);
         int nameWidth = dims.Max(d => $"z{d}".Length);
         var labels = dims.Select(d => $"{$"z{d}".PadRight(nameWidth)}  {codes.ScoreName} {Canvas.F(codes.Score[d], "0.00")}").ToArray();
         int labelWidth = labels.Max(l => PixelFont.Width(l, text)) + gap;
         int lineHeight = PixelFont.Height(text) + gap;
-        int cell = Mnist.Side * scale;
+        int cell = GrayImage.SideOf(model.Config.Input) * scale;
         var values = Values(range, steps);
         var valueText = values.Select(v => Canvas.F(v, "0.#")).ToArray();
         int valueScale = valueText.Max(v => PixelFont.Width(v, text)) <= cell ? text : 1;
