@@ -18,6 +18,7 @@ public static class CommandTable
         new DebiasCommand(),
         new GradCheckCommand(),
         new GraphCommand(),
+        new FetchCommand(),
         new FetchMnistCommand(),
         new BenchTrainCommand(),
         new BenchMatmulCommand(),

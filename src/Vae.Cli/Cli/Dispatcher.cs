@@ -31,7 +31,7 @@ public static class Dispatcher
             Console.Error.WriteLine($"vae {command.Name}: {e.Message}");
             return ExitCodes.BadInput;
         }
-        catch (Vae.Data.MnistFetchException e)
+        catch (Exception e) when (e is Vae.Data.MnistFetchException or Vae.Data.DatasetFetchException)
         {
             // Not the user's input but the network: exit 1, with the hint (how to place the files by hand) it carries.
             Console.Error.WriteLine($"vae {command.Name}: {e.Message}");
@@ -63,7 +63,7 @@ public static class Dispatcher
         int width = CommandTable.All.Length == 0 ? 10 : CommandTable.All.Max(c => c.Name.Length) + 3;
         foreach (var c in CommandTable.All)
             sb.Append("  ").Append(c.Name.PadRight(width)).Append(c.Summary).Append('\n');
-        sb.Append("\nexit codes: 0 ok, 1 check failed or MNIST not fetched, 2 bad command line or input file, 3 non-finite loss, 130 interrupted\n");
+        sb.Append("\nexit codes: 0 ok, 1 check failed or data not fetched, 2 bad command line or input file, 3 non-finite loss, 130 interrupted\n");
         return sb.ToString();
     }
 }

@@ -8,11 +8,11 @@ using Vae.Training;
 
 namespace Vae.Cli.Commands;
 
-/// <summary><c>vae train</c>: gets MNIST, trains the VAE, and writes metrics, pictures and checkpoints each epoch.</summary>
+/// <summary><c>vae train</c>: reads its options, builds the run (fresh or resumed) and hands it to <see cref="TrainingRun"/>.</summary>
 public sealed class TrainCommand : ICommand
 {
     public string Name => "train";
-    public string Summary => "train a VAE (or autoencoder) on MNIST; metrics, pictures and checkpoints go to --out";
+    public string Summary => "train a VAE (or autoencoder) on MNIST or another --dataset; metrics, pictures and checkpoints go to --out";
 
     /// <summary>What --resume may be given; every other option describes the run, which the checkpoint fixes.</summary>
     private static readonly string[] ResumeOptions = ["data", "out", "epochs", "threads", "resume"];
@@ -58,7 +58,7 @@ public sealed class TrainCommand : ICommand
             var (savedTrain, savedTest) = CommonOptions.LoadDataset(data, p.GetDataDir(data));
             savedTrain = saved.Config.TrainingSet(savedTrain);
             var trainer = saved.Continue(run.Resume, savedTrain);
-            return Train(run, saved.Config, trainer, savedTrain, savedTest, resumed: true, StopWhen);
+            return TrainingRun.Run(run, saved.Config, trainer, savedTrain, savedTest, resumed: true, StopWhen);
         }
 
         var dataset = p.GetDataset();
@@ -74,83 +74,6 @@ public sealed class TrainCommand : ICommand
         var (train, test) = CommonOptions.LoadDataset(dataset, p.GetDataDir(dataset));
         CommonOptions.CheckImageSize(dataset, model);
         train = config.TrainingSet(train);
-        return Train(run, config, new Trainer(model, config.Options, train.Count), train, test, resumed: false, StopWhen);
-    }
-
-    /// <summary>The training loop of the command: epochs, then metrics, pictures and checkpoints after each.</summary>
-    public static int Train(RunFolder run, RunConfig config, Trainer trainer, ImageSet train, ImageSet test,
-        bool resumed, Func<bool>? stopWhen = null)
-    {
-        var (model, options) = (trainer.Model, trainer.Options);
-        var resumeState = resumed ? trainer.State : null;
-        if (resumeState == null) run.StartMetrics(); else run.TrimMetrics(resumeState.Epoch);
-        if (resumeState == null || !File.Exists(run.KlPerDim)) run.StartKlPerDim(model.Latent);
-        var activity = new LatentActivity(options.EvalBatchSize, options.Threads);   // buffers reused every epoch
-        var runMetadata = config.ToMetadata(train);
-        int[] shown = Enumerable.Range(0, Math.Min(8, test.Count)).ToArray();   // the test digits in reconstruction_E.png
-
-        Console.Out.WriteLine($"model {model.Config}, {model.Parameters.Count:N0} parameters; " +
-            $"{train.Count:N0} training and {test.Count:N0} test images; batch {options.BatchSize}, lr {options.LearningRate}, " +
-            $"{options.Objective.Describe()}, seed {options.Seed}, {(options.Threads == 0 ? Environment.ProcessorCount : options.Threads)} threads");
-        if (resumeState != null)
-            Console.Out.WriteLine($"resuming {run.Path} after epoch {resumeState.Epoch}" +
-                (resumeState.BatchInEpoch > 0 ? $", batch {resumeState.BatchInEpoch}" : ""));
-        if (DebiasRunOptions.Describe(options, train.Count) is { } debiasLine) Console.Out.WriteLine(debiasLine);
-
-        using var stop = new StopSignal();
-        var progress = new ProgressLine();
-        while (trainer.State.Epoch < options.Epochs)
-        {
-            EpochResult result;
-            try
-            {
-                result = trainer.RunEpoch(train, () => stop.Requested || stopWhen?.Invoke() == true, progress.Report);
-            }
-            catch (NonFiniteLossException e)
-            {
-                progress.Finish();
-                Console.Error.WriteLine($"vae train: {e.Message}; stopped. The last good checkpoint is {run.Model} " +
-                    "(try a smaller --lr or --clip-grad)");
-                return ExitCodes.NonFinite;
-            }
-            progress.Finish();
-            if (!result.Completed)
-            {
-                Checkpoint.Save(run.Resume, model, runMetadata, trainer.Optimizer, trainer.Capture());
-                var s = trainer.State;
-                Console.Out.WriteLine($"interrupted in epoch {s.Epoch + 1} after batch {s.BatchInEpoch}; saved {run.Resume} " +
-                    $"and {run.Metrics} ({s.Epoch} finished epochs).");
-                Console.Out.WriteLine($"continue with: vae train --out {run.Path} --resume --epochs {options.Epochs}" +
-                    $" --threads {options.Threads}");
-                return ExitCodes.Interrupted;
-            }
-
-            var afterTraining = Stopwatch.StartNew();
-            var eval = trainer.Evaluate(test);
-            int epoch = result.Epoch;
-            run.WritePicture(run.Reconstruction(epoch), Pictures.Reconstructions(model, test, shown));
-            run.WritePicture(run.Sample(epoch), Pictures.Samples(model, 64, options.Seed));
-            // seconds = the epoch's training time plus its evaluation and pictures (checkpoint writing excluded).
-            var latent = activity.Measure(model, test);
-            run.AppendMetrics(result, eval, result.Seconds + afterTraining.Elapsed.TotalSeconds, latent.ActiveUnits);
-            run.AppendKlPerDim(epoch, latent.Kl);
-            RunReport.Write(run, model, runMetadata, epoch, options.Epochs, latent);
-            var epochMetadata = new Dictionary<string, string>(runMetadata)
-            {
-                ["epoch"] = epoch.ToString(CultureInfo.InvariantCulture),
-                ["test_loss"] = RunFolder.F(eval.Loss),
-            };
-            Checkpoint.Save(run.Model, model, epochMetadata);
-            Checkpoint.Save(run.Resume, model, epochMetadata, trainer.Optimizer, trainer.Capture());
-
-            Console.Out.WriteLine(string.Create(CultureInfo.InvariantCulture,
-                $"epoch {epoch,3}  train {result.Train.MeanLoss:F2} (recon {result.Train.MeanReconstruction:F2} + kl {result.Train.MeanKl:F2})" +
-                $"  test {eval.Loss:F2} (recon {eval.Reconstruction:F2} + kl {eval.Kl:F2})  active units {latent.ActiveUnits}/{model.Latent}" +
-                $"  {result.ImagesPerSecond:N0} img/s"));
-        }
-        if (options.Debias != null || options.BiasDigit != null)
-            foreach (var line in DebiasRunOptions.PerLabelLines(model, test, options)) Console.Out.WriteLine(line);
-        Console.Out.WriteLine($"done: {run.Metrics}, {run.Model}, {run.Report}, pictures in {run.Path}");
-        return ExitCodes.Ok;
+        return TrainingRun.Run(run, config, new Trainer(model, config.Options, train.Count), train, test, resumed: false, StopWhen);
     }
 }
