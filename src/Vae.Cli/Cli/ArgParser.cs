@@ -82,6 +82,8 @@ public sealed class ArgParser
                     throw new UsageException($"option '--{name}' needs a value ({opt.ValueName})");
                 inline = args[++i];
             }
+            if (inline.Length == 0)   // an empty path or number is never meant: "--out ''" from an unset variable
+                throw new UsageException($"option '--{name}' needs a value ({opt.ValueName}), got an empty string");
             _values[name] = inline;
         }
         return !_flags.Contains("help");
@@ -91,6 +93,9 @@ public sealed class ArgParser
 
     private OptionSpec Find(string name) => _options.Find(o => o.Name == name)
         ?? throw new InvalidOperationException($"option --{name} was not declared for {_command}");
+
+    /// <summary>True when the command declares an option of this name (given or not).</summary>
+    public bool Declares(string name) => _options.Exists(o => o.Name == name);
 
     public bool Has(string name) => _values.ContainsKey(name) || _flags.Contains(name);
 
@@ -121,7 +126,7 @@ public sealed class ArgParser
         if (!double.TryParse(s, NumberStyles.Float, CultureInfo.InvariantCulture, out double v) || !double.IsFinite(v))
             throw new UsageException($"option '--{name}' expects a number, got '{s}'");
         if (v < min || v > max || (minExclusive && v == min))
-            throw new UsageException($"option '--{name}' must be {(minExclusive ? $"> {min.ToString(CultureInfo.InvariantCulture)}" : Range(min, max))}, got {s}");
+            throw new UsageException($"option '--{name}' must be {Range(min, max, minExclusive)}, got {s}");
         return v;
     }
 
@@ -150,14 +155,20 @@ public sealed class ArgParser
         return s;
     }
 
-    private static string Range(double min, double max) =>
-        (min, max) switch
+    private static string Range(double min, double max, bool minExclusive = false)
+    {
+        var inv = CultureInfo.InvariantCulture;
+        bool noMin = min is double.NegativeInfinity or int.MinValue, noMax = max is double.PositiveInfinity or int.MaxValue;
+        string low = $"{(minExclusive ? ">" : ">=")} {min.ToString(inv)}";
+        return (noMin, noMax) switch
         {
-            (double.NegativeInfinity or int.MinValue, double.PositiveInfinity or int.MaxValue) => "any value",
-            (_, double.PositiveInfinity or int.MaxValue) => $">= {min.ToString(CultureInfo.InvariantCulture)}",
-            (double.NegativeInfinity or int.MinValue, _) => $"<= {max.ToString(CultureInfo.InvariantCulture)}",
-            _ => $"between {min.ToString(CultureInfo.InvariantCulture)} and {max.ToString(CultureInfo.InvariantCulture)}",
+            (true, true) => "any value",
+            (false, true) => low,
+            (true, false) => $"<= {max.ToString(inv)}",
+            _ when minExclusive => $"{low} and <= {max.ToString(inv)}",
+            _ => $"between {min.ToString(inv)} and {max.ToString(inv)}",
         };
+    }
 
     public string Help()
     {

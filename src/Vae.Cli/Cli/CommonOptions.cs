@@ -1,4 +1,6 @@
+using System.Globalization;
 using Vae.Data;
+using Vae.IO;
 using Vae.Model;
 using Vae.Objectives;
 using Vae.Training;
@@ -39,7 +41,9 @@ public static class CommonOptions
     /// <summary>Loads <paramref name="dataset"/> from <paramref name="dir"/>, fetching it first when files are missing.</summary>
     public static (ImageSet Train, ImageSet Test) LoadDataset(IDataset dataset, string dir)
     {
-        if (File.Exists(dir)) throw new UsageException($"--data '{dir}' is a file; it must be a folder");
+        var kind = FileEntry.Of(dir, followLinks: true).Kind;
+        if (kind is not (FileKind.Directory or FileKind.Missing))
+            throw new UsageException($"--data '{dir}' is {FileEntry.Describe(kind)}; it must be a folder");
         if (!dataset.IsPresent(dir))
         {
             Console.Out.WriteLine($"{dataset.Name} not found in {dir}: fetching it");
@@ -122,12 +126,33 @@ public static class CommonOptions
         Likelihood = p.GetChoice("likelihood", "bernoulli", "gaussian") == "bernoulli" ? Likelihood.Bernoulli : Likelihood.Gaussian,
     };
 
+    /// <summary>
+    /// Refuses, before anything is allocated, a model whose largest tensor cannot be one array or whose training needs
+    /// more memory than the process may use (what the machine or its container grants, as the GC sees it).
+    /// </summary>
+    public static void EnsureModelFits(VaeConfig config, int batch)
+    {
+        var f = config.Footprint(batch);
+        var inv = CultureInfo.InvariantCulture;
+        string what = string.Create(inv, $"a {config} model ({f.Parameters:N0} parameters) at batch {batch}");
+        if (f.LargestTensor > Array.MaxLength)
+            throw new UsageException(string.Create(inv,
+                $"{what} needs a tensor of {f.LargestTensor:N0} values, more than the {Array.MaxLength:N0} one array can hold"));
+        long limit = GC.GetGCMemoryInfo().TotalAvailableMemoryBytes;
+        if (f.Bytes > limit)
+            throw new UsageException(string.Create(inv,
+                $"{what} needs at least {Gigabytes(f.Bytes)} of memory to train; this process may use {Gigabytes(limit)}"));
+    }
+
+    private static string Gigabytes(double bytes) => string.Create(CultureInfo.InvariantCulture, $"{bytes / (1L << 30):F1} GiB");
+
     /// <summary>Loads a checkpoint named by --checkpoint (one clear line if it is missing or bad).</summary>
     public static LoadedCheckpoint LoadCheckpoint(this ArgParser p)
     {
         string path = p.GetRequiredString("checkpoint");
         if (path.Length == 0) throw new UsageException("option '--checkpoint' is required");
-        if (!File.Exists(path) && !Directory.Exists(path)) throw new UsageException($"checkpoint '{path}' does not exist");
+        if (FileEntry.Of(path, followLinks: false).Kind == FileKind.Missing)
+            throw new UsageException($"checkpoint '{path}' does not exist");
         return LoadModelCheckpoint(path);
     }
 
@@ -145,12 +170,20 @@ public static class CommonOptions
         return loaded;
     }
 
-    /// <summary>Makes sure the folder of an output file exists and can be written, before any work starts.</summary>
+    /// <summary>
+    /// Makes sure an output folder exists and can be written, before any work starts, and removes the temporary files a
+    /// killed vae left in it (see <see cref="AtomicFile.RemoveStale"/>).
+    /// </summary>
     public static void EnsureWritableFolder(string folder)
     {
+        var entry = FileEntry.Of(folder, followLinks: false);
+        var target = FileEntry.Of(folder, followLinks: true);
+        if (target.Kind is not (FileKind.Directory or FileKind.Missing) || entry.Kind == FileKind.SymbolicLink && target.Kind == FileKind.Missing)
+            throw new UsageException(entry.Kind == FileKind.SymbolicLink
+                ? $"output folder '{folder}' {InputFile.DescribeNonRegular(folder, entry, target)}"
+                : $"output folder '{folder}' is {FileEntry.Describe(target.Kind)}");
         try
         {
-            if (File.Exists(folder)) throw new UsageException($"output folder '{folder}' is a file");
             Directory.CreateDirectory(folder);
             string probe = Path.Combine(folder, $".vae-write-test-{Environment.ProcessId}");
             File.WriteAllText(probe, "");
@@ -160,6 +193,9 @@ public static class CommonOptions
         {
             throw new UsageException($"cannot write to output folder '{folder}': {e.Message}");
         }
+        var stale = AtomicFile.RemoveStale(folder);
+        if (stale.Count > 0)
+            Console.Out.WriteLine($"removed {stale.Count} temporary file(s) a killed vae left in {folder}: {string.Join(", ", stale)}");
     }
 
     public static void EnsureWritableFileFolder(string file)
@@ -167,5 +203,38 @@ public static class CommonOptions
         if (Directory.Exists(file)) throw new UsageException($"output '{file}' is a folder; give a file name");
         string? dir = Path.GetDirectoryName(Path.GetFullPath(file));
         EnsureWritableFolder(string.IsNullOrEmpty(dir) ? "." : dir);
+    }
+
+    /// <summary>
+    /// Checks an output file before any work: its folder can be written, nothing but a regular file sits at the path
+    /// (<see cref="AtomicFile.CheckTarget"/>), and it is none of the command's inputs (its --checkpoint, the files of
+    /// its --data folder): <c>sample --checkpoint X --out X</c> must not replace the checkpoint with a picture.
+    /// </summary>
+    public static void EnsureOutputFile(this ArgParser p, string file)
+    {
+        EnsureWritableFileFolder(file);
+        AtomicFile.CheckTarget(file);
+        var output = FileEntry.Of(file, followLinks: true);
+        if (output.Kind == FileKind.Missing) return;
+        foreach (string input in InputPaths(p))
+            if (output.SameFileAs(FileEntry.Of(input, followLinks: true)))
+                throw new UsageException($"output '{file}' is the input file '{input}'; vae never writes over its inputs");
+    }
+
+    /// <summary><see cref="EnsureOutputFile"/> for the named files of an output folder.</summary>
+    public static void EnsureOutputFolder(this ArgParser p, string folder, params string[] names)
+    {
+        EnsureWritableFolder(folder);
+        foreach (string name in names) p.EnsureOutputFile(Path.Combine(folder, name));
+    }
+
+    /// <summary>The files the command reads: its --checkpoint and the files of its --data folder, when it has them.</summary>
+    private static IEnumerable<string> InputPaths(ArgParser p)
+    {
+        if (p.Declares("checkpoint") && p.GetString("checkpoint") is { Length: > 0 } checkpoint) yield return checkpoint;
+        if (!p.Declares("data")) yield break;
+        string data = p.GetDataDir(p.GetDataset());
+        if (FileEntry.Of(data, followLinks: true).Kind != FileKind.Directory) yield break;
+        foreach (string file in Directory.EnumerateFiles(data)) yield return file;
     }
 }

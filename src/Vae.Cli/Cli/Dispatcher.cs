@@ -17,25 +17,15 @@ public static class Dispatcher
             Console.Error.WriteLine($"vae: unknown command '{string.Join(' ', args.Take(Math.Max(1, used)))}' (see 'vae --help')");
             return ExitCodes.BadInput;
         }
+        using var signals = StopSignal.ExitOnSignal(command.Name);
         try
         {
             return command.Run(args[used..]);
         }
-        catch (UsageException e)
+        catch (Exception e) when (ErrorReport.Describe(e, command.Name) is { } report)
         {
-            Console.Error.WriteLine($"vae {command.Name}: {e.Message} (see 'vae {command.Name} --help')");
-            return ExitCodes.BadInput;
-        }
-        catch (Exception e) when (ErrorReport.IsInputError(e))
-        {
-            Console.Error.WriteLine($"vae {command.Name}: {e.Message}");
-            return ExitCodes.BadInput;
-        }
-        catch (Exception e) when (e is Vae.Data.MnistFetchException or Vae.Data.DatasetFetchException)
-        {
-            // Not the user's input but the network: exit 1, with the hint (how to place the files by hand) it carries.
-            Console.Error.WriteLine($"vae {command.Name}: {e.Message}");
-            return ExitCodes.Failed;
+            Console.Error.WriteLine(report.Message);
+            return report.Code;
         }
     }
 
@@ -63,7 +53,8 @@ public static class Dispatcher
         int width = CommandTable.All.Length == 0 ? 10 : CommandTable.All.Max(c => c.Name.Length) + 3;
         foreach (var c in CommandTable.All)
             sb.Append("  ").Append(c.Name.PadRight(width)).Append(c.Summary).Append('\n');
-        sb.Append("\nexit codes: 0 ok, 1 check failed or data not fetched, 2 bad command line or input file, 3 non-finite loss, 130 interrupted\n");
+        sb.Append("\nexit codes: 0 ok, 1 check failed or data not fetched, 2 bad command line, input file or output path, 3 non-finite loss, " +
+            "4 output not written (disk full, I/O error), 130 interrupted (Ctrl-C or SIGTERM)\n");
         return sb.ToString();
     }
 }

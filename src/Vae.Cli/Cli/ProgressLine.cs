@@ -1,41 +1,56 @@
+using System.Diagnostics;
 using Vae.Training;
 
 namespace Vae.Cli;
 
 /// <summary>
-/// The progress of an epoch: one line redrawn in place on a terminal; when output is redirected, a plain line at
-/// every quarter of the epoch so logs stay short.
+/// The progress of a long piece of work (an epoch, an importance-weighted evaluation, …) with its ETA: one line redrawn
+/// in place on a terminal; when output is redirected, a plain line at every quarter of the work so logs stay short.
 /// </summary>
 public sealed class ProgressLine
 {
     private readonly bool _terminal = !Console.IsOutputRedirected;
+    private readonly Stopwatch _clock = new();
     private int _lastQuarter;
     private int _width;
 
-    public void Report(BatchProgress p)
+    public void Report(BatchProgress p) =>
+        Show($"epoch {p.Epoch} batch {p.Batch}/{p.Batches}  loss {p.RunningLoss:F2}  {p.ImagesPerSecond:N0} img/s  ETA {Eta(p.Eta)}",
+            p.Batch, p.Batches);
+
+    /// <summary>"WHAT DONE/TOTAL  ETA m:ss", the ETA from the time since the first report of this work.</summary>
+    public TimeSpan Report(string what, long done, long total)
     {
-        string text = $"epoch {p.Epoch} batch {p.Batch}/{p.Batches}  loss {p.RunningLoss:F2}  {p.ImagesPerSecond:N0} img/s  ETA {Eta(p.Eta)}";
+        if (!_clock.IsRunning) _clock.Restart();
+        var eta = done > 0 ? TimeSpan.FromSeconds(_clock.Elapsed.TotalSeconds * (total - done) / done) : TimeSpan.Zero;
+        Show($"{what} {done:N0}/{total:N0}  ETA {Eta(eta)}", done, total);
+        return eta;
+    }
+
+    private void Show(string text, long done, long total)
+    {
         if (_terminal)
         {
             Console.Out.Write('\r' + text.PadRight(_width));
             _width = text.Length;
             return;
         }
-        int quarter = 4 * p.Batch / p.Batches;
-        if (quarter > _lastQuarter && p.Batch < p.Batches)
+        int quarter = (int)(4 * done / Math.Max(total, 1));
+        if (quarter > _lastQuarter && done < total)
         {
             Console.Out.WriteLine(text);
             _lastQuarter = quarter;
         }
     }
 
-    /// <summary>Ends the in-place line before the epoch summary is printed.</summary>
+    /// <summary>Ends the in-place line before the next output is printed.</summary>
     public void Finish()
     {
         if (_terminal && _width > 0) Console.Out.Write('\r' + new string(' ', _width) + '\r');
         _width = 0;
         _lastQuarter = 0;
+        _clock.Reset();
     }
 
-    private static string Eta(TimeSpan t) => t.TotalHours >= 1 ? t.ToString(@"h\:mm\:ss") : t.ToString(@"m\:ss");
+    public static string Eta(TimeSpan t) => t.TotalHours >= 1 ? t.ToString(@"h\:mm\:ss") : t.ToString(@"m\:ss");
 }

@@ -32,6 +32,7 @@ public sealed class BenchTrainCommand : ICommand
         int repeats = p.GetInt("repeats", 1, 1000);
         int threads = p.GetThreads();
         var config = p.GetModelConfig();
+        CommonOptions.EnsureModelFits(config, batch);
         string dataDir = p.GetRequiredString("data");
 
         ImageSet train;

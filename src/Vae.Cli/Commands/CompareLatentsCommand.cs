@@ -33,7 +33,9 @@ public sealed class CompareLatentsCommand : ICommand
         int count = p.GetInt("count", 1, 10_000);
         var options = p.GetTrainOptions(p.GetInt("epochs", 1, 10_000), p.GetThreads());
         string outFile = p.GetRequiredString("out");
-        CommonOptions.EnsureWritableFileFolder(outFile);
+        p.EnsureOutputFile(outFile);
+        foreach (int j in dims)
+            CommonOptions.EnsureModelFits(LatentSizeComparison.Config(kind, j, hidden), Math.Max(options.BatchSize, 1000));
         var (train, test) = p.LoadData();
 
         var models = new List<VaeModel>();

@@ -37,7 +37,7 @@ public sealed class DebiasCommand : ICommand
         int threads = p.GetThreads();
         string outDir = p.GetRequiredString("out");
         var loaded = p.LoadCheckpoint();
-        CommonOptions.EnsureWritableFolder(outDir);
+        p.EnsureOutputFolder(outDir, "weights.csv", "debias.png");
         var (train, _) = p.LoadData(loaded);
         // The set the model trained on: a checkpoint of a biased run rebuilds its biased set.
         var trainOptions = new TrainOptions();

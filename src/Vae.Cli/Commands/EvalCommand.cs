@@ -12,6 +12,9 @@ public sealed class EvalCommand : ICommand
     public string Name => "eval";
     public string Summary => "test-set loss of a checkpoint (reconstruction + KL), optionally the IWAE estimate of −log p(x)";
 
+    /// <summary>An IWAE evaluation expected to take longer than this earns a note on stderr (a test seam sets it).</summary>
+    internal TimeSpan LongWork { get; init; } = TimeSpan.FromMinutes(10);
+
     public int Run(IReadOnlyList<string> args)
     {
         var p = new ArgParser(Name, Summary + ".")
@@ -35,7 +38,21 @@ public sealed class EvalCommand : ICommand
         Console.Out.WriteLine(string.Create(inv, $"  test loss {e.Loss:F3}  = reconstruction {e.Reconstruction:F3} + KL {e.Kl:F3}"));
         if (k > 0)
         {
-            double nll = ImportanceWeighted.NegativeLogLikelihood(loaded.Model, test, k, threads, seed);
+            var progress = new ProgressLine();
+            bool warned = false;
+            double nll = ImportanceWeighted.NegativeLogLikelihood(loaded.Model, test, k, threads, seed, progress: (done, total) =>
+            {
+                var eta = progress.Report($"importance sampling (K = {k}): images", done, total);
+                // The cost grows with K·N: say so once the first batch has measured this machine's speed.
+                if (!warned && done < total && eta > LongWork)
+                {
+                    warned = true;
+                    progress.Finish();
+                    Console.Error.WriteLine($"note: K = {k} over {total:N0} images will take about {ProgressLine.Eta(eta)} more; " +
+                        "a smaller --iwae K gives a looser bound much sooner (Ctrl-C stops)");
+                }
+            });
+            progress.Finish();
             Console.Out.WriteLine(string.Create(inv, $"  −log p(x) ≈ {nll:F3}  (importance-weighted, K = {k}; the ELBO bound is {e.Loss:F3})"));
         }
         if (p.GetFlag("per-class"))

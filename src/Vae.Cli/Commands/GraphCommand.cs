@@ -1,4 +1,5 @@
 using Vae.Engine;
+using Vae.IO;
 using Vae.Lecture;
 using Vae.Model;
 
@@ -25,7 +26,8 @@ public sealed class GraphCommand : ICommand
         var config = p.GetModelConfig();
         int batch = p.GetInt("batch-size", 1, 1_000_000);
         string outFile = p.GetRequiredString("out");
-        CommonOptions.EnsureWritableFileFolder(outFile);
+        p.EnsureOutputFile(outFile);
+        CommonOptions.EnsureModelFits(config, batch);
 
         var model = new VaeModel(config);
         var x = new Tensor(batch, config.Input, name: "x");
@@ -34,7 +36,8 @@ public sealed class GraphCommand : ICommand
         var loss = ElboObjective.Standard.Loss(tape, model, x, eps).Loss;
         int leaves = tape.Nodes.SelectMany(n => n.Inputs).Distinct(ReferenceEqualityComparer.Instance)
             .Count(t => !tape.Nodes.Any(n => ReferenceEquals(n.Out, t)));
-        File.WriteAllText(outFile, ComputationGraph.ToDot(tape, $"one training step of {config}, batch {batch}", loss));
+        AtomicFile.WriteAllBytes(outFile, System.Text.Encoding.UTF8.GetBytes(
+            ComputationGraph.ToDot(tape, $"one training step of {config}, batch {batch}", loss)));
 
         Console.Out.WriteLine($"wrote {outFile}: {tape.Count} ops and {leaves} leaves (parameters and inputs) of one training " +
             $"step of {config}; backward visits the {tape.Count} ops in reverse");

@@ -28,7 +28,7 @@ public sealed class InterpolateCommand : ICommand
         int steps = p.GetInt("steps", 2, 100);
         int scale = p.GetInt("scale", 1, 8);
         string outFile = p.GetRequiredString("out");
-        CommonOptions.EnsureWritableFileFolder(outFile);
+        p.EnsureOutputFile(outFile);
         var (_, test) = p.LoadData(loaded);
         int a = p.GetInt("a", 0, test.Count - 1), b = p.GetInt("b", 0, test.Count - 1);
 

@@ -31,7 +31,7 @@ public sealed class LatentMapCommand : ICommand
             throw new UsageException($"option '--dims' needs two different dimensions in 0..{latent - 1}, got '{p.GetString("dims")}'");
         int grid = p.GetInt("grid", 2, 100);
         string outDir = p.GetRequiredString("out");
-        CommonOptions.EnsureWritableFolder(outDir);
+        p.EnsureOutputFolder(outDir, "latent_scatter.png", "manifold.png");
         var (_, test) = p.LoadData(loaded);
 
         var codes = LatentCodes.Encode(model, test, threads: p.GetThreads());

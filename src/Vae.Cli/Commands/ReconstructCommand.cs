@@ -23,7 +23,7 @@ public sealed class ReconstructCommand : ICommand
         int n = p.GetInt("n", 1, 1000);
         int first = p.GetInt("first", 0);
         string output = p.GetRequiredString("out");
-        CommonOptions.EnsureWritableFileFolder(output);
+        p.EnsureOutputFile(output);
         var loaded = p.LoadCheckpoint();
         var (_, test) = p.LoadData(loaded);
         if (first + n > test.Count)

@@ -22,7 +22,7 @@ public sealed class SampleCommand : ICommand
         int n = p.GetInt("n", 1, 10_000);
         ulong seed = (ulong)p.GetInt("seed", 0);
         string output = p.GetRequiredString("out");
-        CommonOptions.EnsureWritableFileFolder(output);
+        p.EnsureOutputFile(output);
         var loaded = p.LoadCheckpoint();
         Png.Write(output, Pictures.Samples(loaded.Model, n, seed));
         Console.Out.WriteLine($"wrote {n} samples of {loaded.Model.Config} to {output}");

@@ -34,7 +34,7 @@ public sealed class TraverseCommand : ICommand
         int steps = p.GetInt("steps", 2, 100);
         int scale = p.GetInt("scale", 1, 8);
         string outFile = p.GetRequiredString("out");
-        CommonOptions.EnsureWritableFileFolder(outFile);
+        p.EnsureOutputFile(outFile);
         var (_, test) = p.LoadData(loaded);
         int? from = p.Has("from-test-index") ? p.GetInt("from-test-index", 0, test.Count - 1) : null;
 

@@ -16,9 +16,12 @@ public static class ImportanceWeighted
 {
     private static readonly double HalfLogTwoPi = 0.5 * Math.Log(2 * Math.PI);
 
-    /// <summary>Mean over the data of −log p(x) estimated with K samples, in nats per image.</summary>
+    /// <summary>
+    /// Mean over the data of −log p(x) estimated with K samples, in nats per image. <paramref name="progress"/> hears
+    /// (images done, images in all) after each batch: the work grows with K·N and K = 10⁵ takes hours.
+    /// </summary>
     public static double NegativeLogLikelihood(VaeModel model, ImageSet data, int k, int threads = 0, ulong seed = 1,
-        int imagesPerBatch = 100)
+        int imagesPerBatch = 100, Action<int, int>? progress = null)
     {
         if (!model.IsVariational) throw new ArgumentException("the importance-weighted bound needs a VAE, not an autoencoder");
         if (k < 1) throw new ArgumentOutOfRangeException(nameof(k), "K must be >= 1");
@@ -70,6 +73,7 @@ public static class ImportanceWeighted
             }
             var lse = tape.LogSumExpRows(logW);
             for (int i = 0; i < n; i++) total += -(lse.Data[i] - Math.Log(k));
+            progress?.Invoke(start + n, data.Count);
         }
         return total / data.Count;
     }

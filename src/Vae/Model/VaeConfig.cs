@@ -59,6 +59,28 @@ public sealed record VaeConfig
         return n;
     }
 
+    /// <summary>
+    /// A lower bound on what training this model on batches of <paramref name="batch"/> images holds in memory, and
+    /// its largest single tensor, computed in doubles so that no size overflows: 4 floats per parameter (weight,
+    /// gradient, Adam's two moments) plus, per image, each layer's output before and after its activation and their
+    /// gradients. Used to refuse a model up front instead of failing deep inside an allocation.
+    /// </summary>
+    public ModelFootprint Footprint(int batch)
+    {
+        int[] widths = [Input, .. Hidden, Latent, .. Hidden.Reverse(), Input];   // every layer's input and output size
+        double parameters = 0, largest = 0, perImage = 0;
+        for (int i = 0; i + 1 < widths.Length; i++)
+        {
+            double layer = (double)widths[i] * widths[i + 1] + widths[i + 1];
+            parameters += Kind == ModelKind.Vae && i == Hidden.Length ? 2 * layer : layer;   // μ and logvar
+            largest = Math.Max(largest, (double)widths[i] * widths[i + 1]);
+            largest = Math.Max(largest, (double)batch * widths[i + 1]);
+            perImage += 2.0 * widths[i + 1];
+        }
+        perImage += 3.0 * Latent + widths[0];   // logvar, ε, z, and the input batch
+        return new ModelFootprint(parameters, largest, 4 * (4 * parameters + 2 * batch * perImage));
+    }
+
     public static string Name(Activation a) => a == Activation.Relu ? "relu" : "tanh";
     public static string Name(Likelihood l) => l == Likelihood.Bernoulli ? "bernoulli" : "gaussian";
     public static string Name(ModelKind k) => k == ModelKind.Vae ? "vae" : "ae";
@@ -103,3 +125,7 @@ public sealed record VaeConfig
         $"{Name(Kind)} {Input}-{string.Join('-', Hidden)}-{Latent} {Name(Activation)} {Name(Likelihood)}" +
         (Heads.Length > 0 ? $" heads {string.Join(',', Heads.Select(h => h.ToString()))}" : "");
 }
+
+/// <summary>See <see cref="VaeConfig.Footprint"/>: parameters, values of the largest tensor, bytes (a lower bound).</summary>
+public readonly record struct ModelFootprint(double Parameters, double LargestTensor, double Bytes);
+
