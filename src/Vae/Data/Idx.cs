@@ -59,12 +59,17 @@ public static class Idx
             throw new InvalidInputFileException(path, $"expected an image file of rank 3 (count, rows, cols), found rank {a.Dims.Length}");
         if (a.Dims[1] != rows || a.Dims[2] != cols)
             throw new InvalidInputFileException(path, $"expected {rows}×{cols} images, found {a.Dims[1]}×{a.Dims[2]}");
+        // A legal IDX file, but nothing to train on or evaluate: every mean over it would be 0/0.
+        if (a.Dims[0] == 0)
+            throw new InvalidInputFileException(path, "holds 0 images");
     }
 
     internal static void CheckLabels(IdxArray a, string path, int classes)
     {
         if (a.Dims.Length != 1)
             throw new InvalidInputFileException(path, $"expected a label file of rank 1, found rank {a.Dims.Length}");
+        if (a.Dims[0] == 0)
+            throw new InvalidInputFileException(path, "holds 0 labels");
         int bad = Array.FindIndex(a.Data, b => b >= classes);
         if (bad >= 0)
             throw new InvalidInputFileException(path, $"label {a.Data[bad]} at index {bad} is out of range 0–{classes - 1}");

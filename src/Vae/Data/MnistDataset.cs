@@ -28,10 +28,11 @@ public static class Mnist
     public static string? Find(string dir, string name)
     {
         string raw = Path.Combine(dir, name);
-        // A folder under the file's name is returned too, so the reader can say what is wrong with it.
-        if (File.Exists(raw) || Directory.Exists(raw)) return raw;
+        // Whatever sits under the file's name (a folder, a FIFO, a dangling link) is returned too, so the reader can say
+        // what is wrong with it instead of a fetch replacing it.
+        if (IO.FileEntry.Of(raw, followLinks: false).Kind != IO.FileKind.Missing) return raw;
         string gz = raw + ".gz";
-        return File.Exists(gz) ? gz : null;
+        return IO.FileEntry.Of(gz, followLinks: false).Kind != IO.FileKind.Missing ? gz : null;
     }
 
     public static (ImageSet Train, ImageSet Test) Load(string dir)

