@@ -34,10 +34,11 @@ public sealed class TrainCommand : ICommand
             .ObjectiveOptions()
             .Option("clip-grad", "0", "clip the global gradient norm to this value (0 = off)", "NORM")
             .DebiasOptions()
-            .Flag("resume", "continue the run saved in --out (its resume.safetensors) up to --epochs");
+            .Flag("resume", "continue the run saved in --out (its resume.safetensors) up to --epochs")
+            .Flag("overwrite", "start afresh in an --out that holds a run, deleting that run's files");
         if (!p.Parse(args)) { Console.Out.Write(p.Help()); return ExitCodes.Ok; }
 
-        var run = new RunFolder(p.GetRequiredString("out"));
+        using var run = new RunFolder(p.GetRequiredString("out"));
         int epochs = p.GetInt("epochs", 1, 1_000_000);
         int threads = p.GetThreads();
         if (p.GetFlag("resume"))
@@ -45,6 +46,7 @@ public sealed class TrainCommand : ICommand
             var given = p.Given.Where(name => !ResumeOptions.Contains(name)).ToArray();
             if (given.Length > 0)
                 throw new UsageException($"--resume continues the saved run as it was; drop --{string.Join(", --", given)}");
+            if (Directory.Exists(run.Path)) run.Lock();   // before reading what another run may be writing
             if (!File.Exists(run.Resume)) throw new UsageException($"nothing to resume: {run.Resume} does not exist");
             CommonOptions.LoadModelCheckpoint(run.Resume);   // one line if its model does not fit its dataset
             var saved = ResumableRun.Load(run.Resume, epochs, threads);
@@ -54,11 +56,13 @@ public sealed class TrainCommand : ICommand
                 return ExitCodes.Ok;
             }
             CommonOptions.EnsureWritableFolder(run.Path);
+            run.CheckEntries();
             var data = Datasets.Get(saved.Config.Dataset);
-            var (savedTrain, savedTest) = CommonOptions.LoadDataset(data, p.GetDataDir(data));
+            string savedDir = p.GetDataDir(data);
+            var (savedTrain, savedTest) = CommonOptions.LoadDataset(data, savedDir);
             savedTrain = saved.Config.TrainingSet(savedTrain);
             var trainer = saved.Continue(run.Resume, savedTrain);
-            return TrainingRun.Run(run, saved.Config, trainer, savedTrain, savedTest, resumed: true, StopWhen);
+            return TrainingRun.Run(run, saved.Config, trainer, savedTrain, savedTest, resumed: true, StopWhen, savedDir);
         }
 
         var dataset = p.GetDataset();
@@ -69,11 +73,17 @@ public sealed class TrainCommand : ICommand
         });
         config = config with { Options = DebiasRunOptions.Read(p, config.Options) };
         config.Options.Objective.Validate(config.Model);
+        CommonOptions.EnsureModelFits(config.Model, Math.Max(config.Options.BatchSize, config.Options.EvalBatchSize));
         var model = new VaeModel(config.Model);
         CommonOptions.EnsureWritableFolder(run.Path);
-        var (train, test) = CommonOptions.LoadDataset(dataset, p.GetDataDir(dataset));
+        run.Lock();   // before anything in the folder is written
+        run.CheckEntries();
+        run.ClaimForNewRun(p.GetFlag("overwrite"));
+        string dataDir = p.GetDataDir(dataset);
+        var (train, test) = CommonOptions.LoadDataset(dataset, dataDir);
         CommonOptions.CheckImageSize(dataset, model);
         train = config.TrainingSet(train);
-        return TrainingRun.Run(run, config, new Trainer(model, config.Options, train.Count), train, test, resumed: false, StopWhen);
+        return TrainingRun.Run(run, config, new Trainer(model, config.Options, train.Count), train, test, resumed: false,
+            StopWhen, dataDir);
     }
 }

@@ -1,5 +1,6 @@
 using System.Globalization;
 using System.Text;
+using System.Text.RegularExpressions;
 using Vae.Imaging;
 using Vae.IO;
 using Vae.Training;
@@ -17,10 +18,14 @@ namespace Vae.Cli.Runs;
 ///   report.html            the run on one self-contained page (configuration, curves, pictures), rewritten each epoch
 ///   model.safetensors      the weights after the newest epoch (loads in PyTorch)
 ///   resume.safetensors     weights + Adam state + training position, for 'vae train --resume'
-/// Checkpoints are written to a temporary file and renamed, so a crash leaves the old one or the new one whole.
+///   run.lock               held (flock) by the 'vae train' writing the folder; holds its PID
+/// Every file is written through <see cref="AtomicFile"/>: to a temporary file, then renamed, so a crash leaves the
+/// old one or the new one whole; only regular files are ever replaced.
 /// </summary>
-public sealed class RunFolder(string path)
+public sealed partial class RunFolder(string path) : IDisposable
 {
+    private RunLock? _lock;
+
     public const string MetricsHeader = "epoch,train_loss,train_recon,train_kl,test_loss,test_recon,test_kl,images_per_sec,seconds,active_units";
 
     public string Path { get; } = path;
@@ -31,6 +36,54 @@ public sealed class RunFolder(string path)
     public string Sample(int epoch) => Combine($"sample_{epoch}.png");
     public string KlPerDim => Combine("kl_per_dim.csv");
     public string Report => Combine("report.html");
+    public string LockFile => Combine("run.lock");
+
+    [GeneratedRegex(@"^(metrics\.csv|kl_per_dim\.csv|report\.html|model\.safetensors|resume\.safetensors|(reconstruction|sample)_\d+\.png)$")]
+    private static partial Regex RunEntry();
+
+    /// <summary>The files of a run already in the folder (whatever they are), by name; run.lock is not one.</summary>
+    public IReadOnlyList<string> ExistingEntries()
+    {
+        if (FileEntry.Of(Path, followLinks: true).Kind != FileKind.Directory) return [];
+        return Directory.EnumerateFileSystemEntries(Path).Select(System.IO.Path.GetFileName)
+            .Where(n => n != null && RunEntry().IsMatch(n)).Select(n => n!).Order(StringComparer.Ordinal).ToList();
+    }
+
+    /// <summary>Takes the folder's lock for this process (see <see cref="RunLock"/>).</summary>
+    public RunLock AcquireLock() => RunLock.Acquire(LockFile, Path);
+
+    /// <summary>Holds the folder's lock until <see cref="Dispose"/> (a second call does nothing).</summary>
+    public void Lock() => _lock ??= AcquireLock();
+
+    public void Dispose()
+    {
+        _lock?.Dispose();
+        _lock = null;
+    }
+
+    /// <summary>
+    /// Before training: refuses any run file that is not a regular file (a folder, device, FIFO or link where
+    /// metrics.csv or a picture goes), so the run cannot fail over it after an epoch of work.
+    /// </summary>
+    public void CheckEntries()
+    {
+        foreach (string name in ExistingEntries()) AtomicFile.CheckTarget(Combine(name));
+    }
+
+    /// <summary>
+    /// A new run may not silently replace an earlier one: when the folder holds a run's files they are refused, or
+    /// with <paramref name="overwrite"/> deleted (only those files: anything else in the folder stays).
+    /// </summary>
+    public void ClaimForNewRun(bool overwrite)
+    {
+        var existing = ExistingEntries();
+        if (existing.Count == 0) return;
+        if (!overwrite)
+            throw new UsageException($"{Path} already holds a run ({string.Join(", ", existing.Take(3))}" +
+                $"{(existing.Count > 3 ? ", …" : "")}): continue it with --resume, replace it with --overwrite, " +
+                "or choose another --out");
+        foreach (string name in existing) File.Delete(Combine(name));
+    }
 
     private string Combine(string name) => System.IO.Path.Combine(Path, name);
 
@@ -57,7 +110,7 @@ public sealed class RunFolder(string path)
     /// <summary>Rewrites a per-epoch CSV with <paramref name="header"/> (null: its own) and the rows of epochs ≤ epochsDone.</summary>
     private static void TrimCsv(string file, string? header, int epochsDone)
     {
-        var lines = File.ReadAllLines(file);
+        var lines = InputFile.ReadAllLines(file);
         var kept = new StringBuilder(header ?? lines.FirstOrDefault() ?? "").Append('\n');
         foreach (var line in lines.Skip(1))
         {
@@ -85,12 +138,7 @@ public sealed class RunFolder(string path)
     public void AppendKlPerDim(int epoch, IReadOnlyList<double> kl) =>
         AppendLine(KlPerDim, epoch.ToString(CultureInfo.InvariantCulture) + "," + string.Join(',', kl.Select(F)));
 
-    private static void AppendLine(string file, string line)
-    {
-        using var stream = new FileStream(file, FileMode.Append, FileAccess.Write, FileShare.Read);
-        stream.Write(Encoding.UTF8.GetBytes(line + "\n"));
-        stream.Flush(flushToDisk: true);
-    }
+    private static void AppendLine(string file, string line) => AtomicFile.Append(file, line + "\n");
 
     /// <summary>Losses with 9 significant digits: enough to compare runs bit for bit at float32.</summary>
     public static string F(double v) => v.ToString("G9", CultureInfo.InvariantCulture);

@@ -25,9 +25,9 @@ public static class RunReport
 
         var pictures = new List<ReportPicture>();
         if (File.Exists(run.Reconstruction(epoch)))
-            pictures.Add(new($"reconstruction_{epoch}.png: 8 test digits (top) and their reconstructions from μ (bottom)", File.ReadAllBytes(run.Reconstruction(epoch))));
+            pictures.Add(new($"reconstruction_{epoch}.png: 8 test digits (top) and their reconstructions from μ (bottom)", InputFile.ReadAllBytes(run.Reconstruction(epoch))));
         if (File.Exists(run.Sample(epoch)))
-            pictures.Add(new($"sample_{epoch}.png: 64 decodes of z ~ N(0, I)", File.ReadAllBytes(run.Sample(epoch))));
+            pictures.Add(new($"sample_{epoch}.png: 64 decodes of z ~ N(0, I)", InputFile.ReadAllBytes(run.Sample(epoch))));
 
         var content = new ReportContent
         {
@@ -47,7 +47,7 @@ public static class RunReport
     {
         var rows = new List<ReportEpoch>();
         if (!File.Exists(path)) return rows;
-        var lines = File.ReadAllLines(path);
+        var lines = InputFile.ReadAllLines(path);
         if (lines.Length == 0) return rows;
         var header = lines[0].Split(',');
         int Col(string name) => Array.IndexOf(header, name);

@@ -15,7 +15,7 @@ public static class TrainingRun
 {
     /// <summary>The training loop of the command: epochs, then metrics, pictures and checkpoints after each.</summary>
     public static int Run(RunFolder run, RunConfig config, Trainer trainer, ImageSet train, ImageSet test,
-        bool resumed, Func<bool>? stopWhen = null)
+        bool resumed, Func<bool>? stopWhen = null, string? dataDir = null)
     {
         var (model, options) = (trainer.Model, trainer.Options);
         var resumeState = resumed ? trainer.State : null;
@@ -56,8 +56,10 @@ public static class TrainingRun
                 var s = trainer.State;
                 Console.Out.WriteLine($"interrupted in epoch {s.Epoch + 1} after batch {s.BatchInEpoch}; saved {run.Resume} " +
                     $"and {run.Metrics} ({s.Epoch} finished epochs).");
-                Console.Out.WriteLine($"continue with: vae train --out {run.Path} --resume --epochs {options.Epochs}" +
-                    $" --threads {options.Threads}");
+                // The same --threads: the GEMM's summation order follows it, and bit-exact resumes need the same order.
+                string data = dataDir != null ? $" --data {Shell.Quote(dataDir)}" : "";
+                Console.Out.WriteLine($"continue with: vae train --out {Shell.Quote(run.Path)} --resume " +
+                    $"--epochs {options.Epochs}{data} --threads {options.Threads}");
                 return ExitCodes.Interrupted;
             }
 

@@ -109,6 +109,8 @@ public static class Checkpoint
                 if (file.TryGet(DebiasProbabilities, out var p))
                 {
                     if (p.Shape.Length != 1) throw new InvalidInputFileException(path, $"tensor '{DebiasProbabilities}' is not a vector");
+                    if (Array.FindIndex(p.Data, v => !float.IsFinite(v) || v < 0) is int bad and >= 0)
+                        throw new InvalidInputFileException(path, $"tensor '{DebiasProbabilities}' holds {p.Data[bad]} at index {bad}");
                     state.DebiasProbabilities = p.Data;
                     expected.Add(DebiasProbabilities);
                 }
@@ -127,6 +129,10 @@ public static class Checkpoint
         if (!t.Shape.SequenceEqual(shape))
             throw new InvalidInputFileException(path,
                 $"tensor '{name}' has shape [{string.Join(',', t.Shape)}], the model needs [{string.Join(',', shape)}]");
+        // NaN or ±∞ would flow silently into every loss and picture (eval printing "NaN", sample a black PNG).
+        int bad = Array.FindIndex(t.Data, v => !float.IsFinite(v));
+        if (bad >= 0)
+            throw new InvalidInputFileException(path, $"tensor '{name}' holds {t.Data[bad]} at index {bad}; weights must be finite");
         t.Data.AsSpan().CopyTo(dest);
     }
 
