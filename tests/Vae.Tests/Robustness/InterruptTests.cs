@@ -22,9 +22,9 @@ public class InterruptTests
     private static extern int kill(int pid, int sig);
 
     /// <summary>The built CLI: the test project references Vae.Cli, so vae.dll sits next to the test assembly.</summary>
-    private static string VaeDll => Path.Combine(TestContext.CurrentContext.TestDirectory, "vae.dll");
+    internal static string VaeDll => Path.Combine(TestContext.CurrentContext.TestDirectory, "vae.dll");
 
-    private sealed class Child : IDisposable
+    internal sealed class Child : IDisposable
     {
         public Process Process { get; }
         private readonly StringBuilder _out = new(), _err = new();
