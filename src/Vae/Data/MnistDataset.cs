@@ -77,6 +77,6 @@ public sealed class MnistDataset : IDataset
     public IReadOnlyList<string> FactorNames => [];
     public string DefaultDir => Mnist.DefaultDataDir();
     public bool IsPresent(string dir) => Mnist.FilesPresent(dir);
-    public void Fetch(string dir, Action<string>? log) => MnistFetcher.EnsurePresent(dir, log);
+    public void Fetch(string dir, Action<string>? log) => MnistFetcher.Fetch(dir, log);
     public (ImageSet Train, ImageSet Test) Load(string dir) => Mnist.Load(dir);
 }

@@ -4,6 +4,7 @@ using Vae.Cli.Commands;
 using Vae.Data;
 using Vae.IO;
 using Vae.Model;
+using Vae.Training;
 using Vae.Tests.Data;
 
 namespace Vae.Tests.Robustness;

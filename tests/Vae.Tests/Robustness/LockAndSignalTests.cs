@@ -1,5 +1,5 @@
 using Vae.Cli;
-using Vae.Cli.Training;
+using Vae.Cli.Runs;
 using Vae.Tests.Data;
 using Child = Vae.Tests.Robustness.InterruptTests.Child;
 
