@@ -5,12 +5,15 @@ namespace Vae.Cli;
 
 /// <summary>
 /// The progress of a long piece of work (an epoch, an importance-weighted evaluation, …) with its ETA: one line redrawn
-/// in place on a terminal; when output is redirected, a plain line at every quarter of the work so logs stay short.
+/// in place on a terminal; when output is redirected, a plain line at every quarter of the work and at least every
+/// <see cref="LogInterval"/>, so logs stay short yet a slow job still shows it is alive.
 /// </summary>
 public sealed class ProgressLine
 {
     private readonly bool _terminal = !Console.IsOutputRedirected;
     private readonly Stopwatch _clock = new();
+    private readonly Stopwatch _sinceLine = Stopwatch.StartNew();
+    private static readonly TimeSpan LogInterval = TimeSpan.FromSeconds(30);
     private int _lastQuarter;
     private int _width;
 
@@ -36,10 +39,11 @@ public sealed class ProgressLine
             return;
         }
         int quarter = (int)(4 * done / Math.Max(total, 1));
-        if (quarter > _lastQuarter && done < total)
+        if ((quarter > _lastQuarter || _sinceLine.Elapsed >= LogInterval) && done < total)
         {
             Console.Out.WriteLine(text);
             _lastQuarter = quarter;
+            _sinceLine.Restart();
         }
     }
 
@@ -50,6 +54,7 @@ public sealed class ProgressLine
         _width = 0;
         _lastQuarter = 0;
         _clock.Reset();
+        _sinceLine.Restart();
     }
 
     public static string Eta(TimeSpan t) => t.TotalHours >= 1 ? t.ToString(@"h\:mm\:ss") : t.ToString(@"m\:ss");

@@ -20,12 +20,12 @@ public sealed class EvalCommand : ICommand
         var p = new ArgParser(Name, Summary + ".")
             .Checkpoint()
             .Data()
-            .Option("iwae", "0", "also estimate −log p(x) with K importance samples per image (0 = off)", "K")
+            .Option("iwae", "0", $"also estimate −log p(x) with K importance samples per image (0 = off, at most {ImportanceWeighted.MaxRows})", "K")
             .Option("seed", "1", "seed for the evaluation's ε", "S")
             .Flag("per-class", "also the test loss of each digit's images")
             .Threads();
         if (!p.Parse(args)) { Console.Out.Write(p.Help()); return ExitCodes.Ok; }
-        int k = p.GetInt("iwae", 0, 100_000);
+        int k = p.GetInt("iwae", 0, ImportanceWeighted.MaxRows);
         ulong seed = (ulong)p.GetInt("seed", 0);
         int threads = p.GetThreads();
         var loaded = p.LoadCheckpoint();

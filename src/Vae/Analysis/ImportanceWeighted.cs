@@ -17,6 +17,12 @@ public static class ImportanceWeighted
     private static readonly double HalfLogTwoPi = 0.5 * Math.Log(2 * Math.PI);
 
     /// <summary>
+    /// The most decoded samples one batch holds (B·K rows, 63 MB per 784-wide tensor), and so the largest K: beyond it
+    /// one image's samples alone would outgrow the batch and memory would grow with K.
+    /// </summary>
+    public const int MaxRows = 20_000;
+
+    /// <summary>
     /// Mean over the data of −log p(x) estimated with K samples, in nats per image. <paramref name="progress"/> hears
     /// (images done, images in all) after each batch: the work grows with K·N and K = 10⁵ takes hours.
     /// </summary>
@@ -24,9 +30,9 @@ public static class ImportanceWeighted
         int imagesPerBatch = 100, Action<int, int>? progress = null)
     {
         if (!model.IsVariational) throw new ArgumentException("the importance-weighted bound needs a VAE, not an autoencoder");
-        if (k < 1) throw new ArgumentOutOfRangeException(nameof(k), "K must be >= 1");
+        if (k is < 1 or > MaxRows) throw new ArgumentOutOfRangeException(nameof(k), $"K must be in 1..{MaxRows}");
         int d = model.Config.Input, j = model.Latent;
-        int b = Math.Max(1, Math.Min(imagesPerBatch, 20000 / k)); // keep B·K rows moderate
+        int b = Math.Max(1, Math.Min(imagesPerBatch, MaxRows / k)); // keep B·K rows moderate
         var tape = Tape.ForInference(threads);
         var rng = new Rng(seed, RngStreams.Evaluation);
         var x = new Tensor(b, d, name: "x");

@@ -31,15 +31,18 @@ public static class InputFile
     /// <summary>Where the link at <paramref name="path"/> points (its final target when the chain can be followed).</summary>
     internal static string LinkText(string path)
     {
-        string? first = new FileInfo(path).LinkTarget;
+        string full = Path.GetFullPath(path);
+        string? first = new FileInfo(full).LinkTarget;
+        if (first == null) return "?";
         try
         {
-            string? last = File.ResolveLinkTarget(path, returnFinalTarget: true)?.FullName;
-            if (last != null && first != null && last != first && last != Path.GetFullPath(first, Path.GetDirectoryName(Path.GetFullPath(path))!))
-                return $"{first}' → '{last}";
+            // A chain of links: name the first hop as written and where the chain ends.
+            string next = Path.GetFullPath(first, Path.GetDirectoryName(full)!);
+            string? last = File.ResolveLinkTarget(full, returnFinalTarget: true)?.FullName;
+            if (last != null && last != next) return $"{first}' → '{last}";
         }
         catch (IOException) { }
-        return first ?? "?";
+        return first;
     }
 
     /// <summary>Opens an input file for streaming, with the same checks and messages as <see cref="ReadAllBytes"/>.</summary>

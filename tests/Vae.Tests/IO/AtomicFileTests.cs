@@ -60,6 +60,22 @@ public class AtomicFileTests
     }
 
     [Test]
+    public void ALinkIsDescribedAsItIs()
+    {
+        using var temp = new TempDir();
+        File.WriteAllText(temp.File("t.txt"), "keep");
+        File.CreateSymbolicLink(temp.File("lk"), "t.txt");   // relative, as ln -s writes it
+        File.CreateSymbolicLink(temp.File("chain"), "lk");
+        File.CreateSymbolicLink(temp.File("dangling"), "gone");
+
+        string Refusal(string name) => Assert.Throws<OutputFileException>(() => AtomicFile.CheckTarget(temp.File(name)))!.Message;
+        Assert.That(Refusal("lk"), Does.Contain("is a symbolic link to 't.txt', a regular file;"));
+        Assert.That(Refusal("chain"), Does.Contain($"is a symbolic link to 'lk' → '{temp.File("t.txt")}', a regular file;"));
+        Assert.That(Refusal("dangling"), Does.Contain("is a symbolic link to 'gone', which does not exist;"));
+        Assert.That(File.ReadAllText(temp.File("t.txt")), Is.EqualTo("keep"));
+    }
+
+    [Test]
     public void OnlyDeadWritersTemporaryFilesAreRemoved()
     {
         using var temp = new TempDir();

@@ -40,6 +40,7 @@ public class ArgumentTests
         yield return Case("eval without checkpoint", "eval");
         yield return Case("sample n 0", "sample", "--checkpoint", "x", "--out", "y.png", "--n", "0");
         yield return Case("eval iwae negative", "eval", "--checkpoint", "x", "--iwae", "-1");
+        yield return Case("eval iwae beyond one batch of samples", "eval", "--checkpoint", "x", "--iwae", "100000");
     }
 
     [TestCaseSource(nameof(BadCommandLines))]

@@ -63,7 +63,7 @@ public class LockAndSignalTests
         string run = temp.File("run");
         Assert.That(CliRun.Run(CliRun.Tiny(run, "--epochs", "1")).Code, Is.EqualTo(ExitCodes.Ok));
         using var child = new Child("eval", "--checkpoint", Path.Combine(run, "model.safetensors"), "--data", TestPaths.Slice,
-            "--iwae", "100000", "--threads", "1");
+            "--iwae", "20000", "--threads", "1");
         child.WaitUntil(() => child.Out.Contains("test loss"), "the importance sampling to start");
         child.Signal(signal);
         int exit = child.WaitForExit(Patience);
