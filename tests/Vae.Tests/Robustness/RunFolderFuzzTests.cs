@@ -18,9 +18,9 @@ public class RunFolderFuzzTests
 {
     private const int Cases = 30;
 
-    private delegate void Spoil(string path, Random rng, string[] others);
+    internal delegate void Spoil(string path, Random rng, string[] others);
 
-    private static readonly (string Name, Spoil Apply)[] Spoilers =
+    internal static readonly (string Name, Spoil Apply)[] Spoilers =
     [
         ("garbage", (p, rng, _) => Replace(p, RandomBytes(rng, rng.Next(1, 3000)))),
         ("empty", (p, _, _) => Replace(p, [])),
