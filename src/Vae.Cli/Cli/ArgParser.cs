@@ -158,7 +158,8 @@ public sealed class ArgParser
     private static string Range(double min, double max, bool minExclusive = false)
     {
         var inv = CultureInfo.InvariantCulture;
-        bool noMin = min is double.NegativeInfinity or int.MinValue, noMax = max is double.PositiveInfinity or int.MaxValue;
+        bool noMin = min is double.NegativeInfinity or int.MinValue,
+            noMax = max is double.PositiveInfinity or int.MaxValue;
         string low = $"{(minExclusive ? ">" : ">=")} {min.ToString(inv)}";
         return (noMin, noMax) switch
         {

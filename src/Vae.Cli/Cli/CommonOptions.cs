@@ -137,14 +137,17 @@ public static class CommonOptions
         string what = string.Create(inv, $"a {config} model ({f.Parameters:N0} parameters) at batch {batch}");
         if (f.LargestTensor > Array.MaxLength)
             throw new UsageException(string.Create(inv,
-                $"{what} needs a tensor of {f.LargestTensor:N0} values, more than the {Array.MaxLength:N0} one array can hold"));
+                $"{what} needs a tensor of {f.LargestTensor:N0} values, " +
+                $"more than the {Array.MaxLength:N0} one array can hold"));
         long limit = GC.GetGCMemoryInfo().TotalAvailableMemoryBytes;
         if (f.Bytes > limit)
             throw new UsageException(string.Create(inv,
-                $"{what} needs at least {Gigabytes(f.Bytes)} of memory to train; this process may use {Gigabytes(limit)}"));
+                $"{what} needs at least {Gigabytes(f.Bytes)} of memory to train; " +
+                $"this process may use {Gigabytes(limit)}"));
     }
 
-    private static string Gigabytes(double bytes) => string.Create(CultureInfo.InvariantCulture, $"{bytes / (1L << 30):F1} GiB");
+    private static string Gigabytes(double bytes) =>
+        string.Create(CultureInfo.InvariantCulture, $"{bytes / (1L << 30):F1} GiB");
 
     /// <summary>Loads a checkpoint named by --checkpoint (one clear line if it is missing or bad).</summary>
     public static LoadedCheckpoint LoadCheckpoint(this ArgParser p)
@@ -178,7 +181,8 @@ public static class CommonOptions
     {
         var entry = FileEntry.Of(folder, followLinks: false);
         var target = FileEntry.Of(folder, followLinks: true);
-        if (target.Kind is not (FileKind.Directory or FileKind.Missing) || entry.Kind == FileKind.SymbolicLink && target.Kind == FileKind.Missing)
+        bool dangling = entry.Kind == FileKind.SymbolicLink && target.Kind == FileKind.Missing;
+        if (target.Kind is not (FileKind.Directory or FileKind.Missing) || dangling)
             throw new UsageException(entry.Kind == FileKind.SymbolicLink
                 ? $"output folder '{folder}' {InputFile.DescribeNonRegular(folder, entry, target)}"
                 : $"output folder '{folder}' is {FileEntry.Describe(target.Kind)}");
@@ -195,7 +199,8 @@ public static class CommonOptions
         }
         var stale = AtomicFile.RemoveStale(folder);
         if (stale.Count > 0)
-            Console.Out.WriteLine($"removed {stale.Count} temporary file(s) a killed vae left in {folder}: {string.Join(", ", stale)}");
+            Console.Out.WriteLine($"removed {stale.Count} temporary file(s) a killed vae left in {folder}: " +
+                string.Join(", ", stale));
     }
 
     public static void EnsureWritableFileFolder(string file)
@@ -218,7 +223,8 @@ public static class CommonOptions
         if (output.Kind == FileKind.Missing) return;
         foreach (string input in InputPaths(p))
             if (output.SameFileAs(FileEntry.Of(input, followLinks: true)))
-                throw new UsageException($"output '{file}' is the input file '{input}'; vae never writes over its inputs");
+                throw new UsageException(
+                    $"output '{file}' is the input file '{input}'; vae never writes over its inputs");
     }
 
     /// <summary><see cref="EnsureOutputFile"/> for the named files of an output folder.</summary>
@@ -228,10 +234,11 @@ public static class CommonOptions
         foreach (string name in names) p.EnsureOutputFile(Path.Combine(folder, name));
     }
 
-    /// <summary>The files the command reads: its --checkpoint and the files of its --data folder, when it has them.</summary>
+    /// <summary>The files the command reads: its --checkpoint and the files of its --data folder.</summary>
     private static IEnumerable<string> InputPaths(ArgParser p)
     {
-        if (p.Declares("checkpoint") && p.GetString("checkpoint") is { Length: > 0 } checkpoint) yield return checkpoint;
+        if (p.Declares("checkpoint") && p.GetString("checkpoint") is { Length: > 0 } checkpoint)
+            yield return checkpoint;
         if (!p.Declares("data")) yield break;
         string data = p.GetDataDir(p.GetDataset());
         if (FileEntry.Of(data, followLinks: true).Kind != FileKind.Directory) yield break;

@@ -53,8 +53,9 @@ public static class Dispatcher
         int width = CommandTable.All.Length == 0 ? 10 : CommandTable.All.Max(c => c.Name.Length) + 3;
         foreach (var c in CommandTable.All)
             sb.Append("  ").Append(c.Name.PadRight(width)).Append(c.Summary).Append('\n');
-        sb.Append("\nexit codes: 0 ok, 1 check failed or data not fetched, 2 bad command line, input file or output path, 3 non-finite loss, " +
-            "4 output not written (disk full, I/O error), 130 interrupted (Ctrl-C or SIGTERM)\n");
+        sb.Append("\nexit codes: 0 ok, 1 check failed or data not fetched, 2 bad command line, input file or " +
+            "output path, 3 non-finite loss, 4 output not written (disk full, I/O error), 130 interrupted " +
+            "(Ctrl-C or SIGTERM)\n");
         return sb.ToString();
     }
 }

@@ -13,7 +13,7 @@ public static class ExitCodes
     public const int BadInput = 2;
     /// <summary>Training produced a non-finite loss; the last good checkpoint is kept.</summary>
     public const int NonFinite = 3;
-    /// <summary>An output file could not be written (disk full, quota, I/O error); the previous file is unchanged.</summary>
+    /// <summary>An output file could not be written (disk full, quota, I/O error); the old file is unchanged.</summary>
     public const int WriteFailed = 4;
     /// <summary>Interrupted by Ctrl-C or SIGTERM (128 + SIGINT), on every command; train saves first.</summary>
     public const int Interrupted = 130;

@@ -18,7 +18,8 @@ public sealed class ProgressLine
     private int _width;
 
     public void Report(BatchProgress p) =>
-        Show($"epoch {p.Epoch} batch {p.Batch}/{p.Batches}  loss {p.RunningLoss:F2}  {p.ImagesPerSecond:N0} img/s  ETA {Eta(p.Eta)}",
+        Show($"epoch {p.Epoch} batch {p.Batch}/{p.Batches}  loss {p.RunningLoss:F2}  {p.ImagesPerSecond:N0} img/s  " +
+            $"ETA {Eta(p.Eta)}",
             p.Batch, p.Batches);
 
     /// <summary>"WHAT DONE/TOTAL  ETA m:ss", the ETA from the time since the first report of this work.</summary>

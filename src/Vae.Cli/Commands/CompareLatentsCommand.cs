@@ -35,7 +35,8 @@ public sealed class CompareLatentsCommand : ICommand
         string outFile = p.GetRequiredString("out");
         p.EnsureOutputFile(outFile);
         foreach (int j in dims)
-            CommonOptions.EnsureModelFits(LatentSizeComparison.Config(kind, j, hidden), Math.Max(options.BatchSize, 1000));
+            CommonOptions.EnsureModelFits(LatentSizeComparison.Config(kind, j, hidden),
+                Math.Max(options.BatchSize, 1000));
         var (train, test) = p.LoadData();
 
         var models = new List<VaeModel>();

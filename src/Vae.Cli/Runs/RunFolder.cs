@@ -38,7 +38,8 @@ public sealed partial class RunFolder(string path) : IDisposable
     public string Report => Combine("report.html");
     public string LockFile => Combine("run.lock");
 
-    [GeneratedRegex(@"^(metrics\.csv|kl_per_dim\.csv|report\.html|model\.safetensors|resume\.safetensors|(reconstruction|sample)_\d+\.png)$")]
+    [GeneratedRegex(@"^(metrics\.csv|kl_per_dim\.csv|report\.html|model\.safetensors|resume\.safetensors" +
+        @"|(reconstruction|sample)_\d+\.png)$")]
     private static partial Regex RunEntry();
 
     /// <summary>The files of a run already in the folder (whatever they are), by name; run.lock is not one.</summary>

@@ -25,9 +25,12 @@ public static class RunReport
 
         var pictures = new List<ReportPicture>();
         if (File.Exists(run.Reconstruction(epoch)))
-            pictures.Add(new($"reconstruction_{epoch}.png: 8 test digits (top) and their reconstructions from μ (bottom)", InputFile.ReadAllBytes(run.Reconstruction(epoch))));
+            pictures.Add(new($"reconstruction_{epoch}.png: 8 test digits (top) and their reconstructions from " +
+                $"μ (bottom)",
+                InputFile.ReadAllBytes(run.Reconstruction(epoch))));
         if (File.Exists(run.Sample(epoch)))
-            pictures.Add(new($"sample_{epoch}.png: 64 decodes of z ~ N(0, I)", InputFile.ReadAllBytes(run.Sample(epoch))));
+            pictures.Add(new($"sample_{epoch}.png: 64 decodes of z ~ N(0, I)",
+                InputFile.ReadAllBytes(run.Sample(epoch))));
 
         var content = new ReportContent
         {

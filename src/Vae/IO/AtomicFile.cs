@@ -24,7 +24,8 @@ public static partial class AtomicFile
         bool existed = CheckTarget(path) == FileKind.Regular;
         string dir = Path.GetDirectoryName(full) ?? ".";
         CreateFolder(dir, path);
-        string temp = Path.Combine(dir, TemporaryName(Path.GetFileName(full), Environment.ProcessId, Random.Shared.Next()));
+        string temp = Path.Combine(dir,
+            TemporaryName(Path.GetFileName(full), Environment.ProcessId, Random.Shared.Next()));
         try
         {
             using (var fs = new FileStream(temp, FileMode.CreateNew, FileAccess.Write, FileShare.None, 1 << 16))
@@ -88,20 +89,24 @@ public static partial class AtomicFile
         string name = Path.GetFileName(FullPath(path));
         int bytes = Encoding.UTF8.GetByteCount(name);
         if (bytes > NameMax)
-            throw new OutputFileException(path, $"the file name is {bytes} bytes long; file systems allow {NameMax}", refused: true);
+            throw new OutputFileException(path, $"the file name is {bytes} bytes long; file systems allow {NameMax}",
+                refused: true);
         var entry = FileEntry.Of(path, followLinks: false);
         switch (entry.Kind)
         {
             case FileKind.Missing or FileKind.Regular:
                 return entry.Kind;
             case FileKind.Directory:
-                throw new OutputFileException(path, "is a folder; Vae writes only regular files (or new paths)", refused: true);
+                throw new OutputFileException(path, "is a folder; Vae writes only regular files (or new paths)",
+                    refused: true);
             case FileKind.SymbolicLink:
                 var target = FileEntry.Of(path, followLinks: true);
                 throw new OutputFileException(path, InputFile.DescribeNonRegular(path, entry, target) +
-                    "; Vae does not write through links (it would replace the link): remove it or write elsewhere", refused: true);
+                    "; Vae does not write through links (it would replace the link): remove it or write elsewhere",
+                    refused: true);
             default:
-                throw new OutputFileException(path, $"is {FileEntry.Describe(entry.Kind)}; Vae writes only regular files " +
+                throw new OutputFileException(path,
+                    $"is {FileEntry.Describe(entry.Kind)}; Vae writes only regular files " +
                     "and never replaces a device, FIFO or socket", refused: true);
         }
     }
@@ -126,7 +131,8 @@ public static partial class AtomicFile
 
     /// <summary>
     /// Deletes the temporary files a killed Vae left in <paramref name="dir"/> (those whose writer's PID is no longer
-    /// running); returns their names. Nothing else is touched: only regular files named like <see cref="TemporaryName"/>.
+    /// running); returns their names. Nothing else is touched: only regular files named like
+    /// <see cref="TemporaryName"/>.
     /// </summary>
     public static IReadOnlyList<string> RemoveStale(string dir)
     {
@@ -172,7 +178,8 @@ public static partial class AtomicFile
         catch (IOException e) when (e.HResult is 28 or 122 or 30 or 5) { throw Failed(path, e, existed: false); }
         catch (IOException e)
         {
-            throw new OutputFileException(path, $"cannot create its folder {dir}: {StripPaths(e.Message)}", refused: true, e);
+            throw new OutputFileException(path, $"cannot create its folder {dir}: {StripPaths(e.Message)}",
+                refused: true, e);
         }
         catch (UnauthorizedAccessException e)
         {

@@ -20,7 +20,8 @@ public readonly record struct FileEntry(FileKind Kind, long Size, ulong Device, 
 
     /// <summary>True when both entries exist and are the same file (same device and inode).</summary>
     public bool SameFileAs(FileEntry other) =>
-        Kind != FileKind.Missing && other.Kind != FileKind.Missing && Inode != 0 && Device == other.Device && Inode == other.Inode;
+        Kind != FileKind.Missing && other.Kind != FileKind.Missing && Inode != 0 && Device == other.Device
+            && Inode == other.Inode;
 
     /// <summary>"a folder", "a FIFO (named pipe)", … for messages.</summary>
     public static string Describe(FileKind kind) => kind switch
@@ -62,8 +63,9 @@ public readonly record struct FileEntry(FileKind Kind, long Size, ulong Device, 
         {
             int errno = Marshal.GetLastPInvokeError();
             // A path through a file or a link loop names nothing; anything else (ENOSYS, EPERM, …) falls back.
-            if (errno is ENOENT or ENOTDIR or ENAMETOOLONG or ELOOP) { entry = new FileEntry(FileKind.Missing, 0, 0, 0); return true; }
-            return false;
+            if (errno is not (ENOENT or ENOTDIR or ENAMETOOLONG or ELOOP)) return false;
+            entry = new FileEntry(FileKind.Missing, 0, 0, 0);
+            return true;
         }
         // struct statx: stx_mode u16 at 28, stx_ino u64 at 32, stx_size u64 at 40, stx_dev_major/minor u32 at 136/140.
         int mode = BitConverter.ToUInt16(buffer, 28) & 0xF000;

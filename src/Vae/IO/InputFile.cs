@@ -8,7 +8,9 @@ namespace Vae.IO;
 /// </summary>
 public static class InputFile
 {
-    /// <summary>Checks that <paramref name="path"/> is a regular file (links followed) and returns its size in bytes.</summary>
+    /// <summary>
+    /// Checks that <paramref name="path"/> is a regular file (links followed) and returns its size in bytes.
+    /// </summary>
     public static long Check(string path)
     {
         if (string.IsNullOrEmpty(path)) throw new FileNotFoundException("an empty path names no file", path);
@@ -17,18 +19,24 @@ public static class InputFile
         var entry = FileEntry.Of(path, followLinks: false);
         if (entry.Kind == FileKind.Missing) throw new FileNotFoundException($"{path}: file not found", path);
         if (entry.Kind == FileKind.Directory) throw new InvalidInputFileException(path, "is a folder, not a file");
-        throw new InvalidInputFileException(path, $"{DescribeNonRegular(path, entry, target)}; only regular files are read");
+        throw new InvalidInputFileException(path,
+            $"{DescribeNonRegular(path, entry, target)}; only regular files are read");
     }
 
-    /// <summary>"is a FIFO (named pipe)", "is a symbolic link to '/dev/zero', a character device", … (no trailing period).</summary>
+    /// <summary>
+    /// "is a FIFO (named pipe)", "is a symbolic link to '/dev/zero', a character device", … (no trailing period).
+    /// </summary>
     public static string DescribeNonRegular(string path, FileEntry entry, FileEntry target)
     {
         if (entry.Kind != FileKind.SymbolicLink) return "is " + FileEntry.Describe(entry.Kind);
         string link = $"is a symbolic link to '{LinkText(path)}'";
-        return target.Kind == FileKind.Missing ? link + ", which does not exist" : $"{link}, {FileEntry.Describe(target.Kind)}";
+        return target.Kind == FileKind.Missing ? link + ", which does not exist"
+            : $"{link}, {FileEntry.Describe(target.Kind)}";
     }
 
-    /// <summary>Where the link at <paramref name="path"/> points (its final target when the chain can be followed).</summary>
+    /// <summary>
+    /// Where the link at <paramref name="path"/> points (its final target when the chain can be followed).
+    /// </summary>
     internal static string LinkText(string path)
     {
         string full = Path.GetFullPath(path);
@@ -59,7 +67,9 @@ public static class InputFile
         }
     }
 
-    /// <summary>The whole file; an empty file, or one too large for an array, is an InvalidInputFileException.</summary>
+    /// <summary>
+    /// The whole file; an empty file, or one too large for an array, is an InvalidInputFileException.
+    /// </summary>
     public static byte[] ReadAllBytes(string path)
     {
         long length = Check(path);
@@ -82,7 +92,9 @@ public static class InputFile
         }
     }
 
-    /// <summary>The file's lines (UTF-8), with the checks of <see cref="ReadAllBytes"/>; an empty file has none.</summary>
+    /// <summary>
+    /// The file's lines (UTF-8), with the checks of <see cref="ReadAllBytes"/>; an empty file has none.
+    /// </summary>
     public static string[] ReadAllLines(string path)
     {
         if (Check(path) == 0) return [];

@@ -126,6 +126,8 @@ public sealed record VaeConfig
         (Heads.Length > 0 ? $" heads {string.Join(',', Heads.Select(h => h.ToString()))}" : "");
 }
 
-/// <summary>See <see cref="VaeConfig.Footprint"/>: parameters, values of the largest tensor, bytes (a lower bound).</summary>
+/// <summary>
+/// See <see cref="VaeConfig.Footprint"/>: parameters, values of the largest tensor, bytes (a lower bound).
+/// </summary>
 public readonly record struct ModelFootprint(double Parameters, double LargestTensor, double Bytes);
 

@@ -110,7 +110,8 @@ public static class Checkpoint
                 {
                     if (p.Shape.Length != 1) throw new InvalidInputFileException(path, $"tensor '{DebiasProbabilities}' is not a vector");
                     if (Array.FindIndex(p.Data, v => !float.IsFinite(v) || v < 0) is int bad and >= 0)
-                        throw new InvalidInputFileException(path, $"tensor '{DebiasProbabilities}' holds {p.Data[bad]} at index {bad}");
+                        throw new InvalidInputFileException(path,
+                            $"tensor '{DebiasProbabilities}' holds {p.Data[bad]} at index {bad}");
                     state.DebiasProbabilities = p.Data;
                     expected.Add(DebiasProbabilities);
                 }
@@ -132,7 +133,8 @@ public static class Checkpoint
         // NaN or ±∞ would flow silently into every loss and picture (eval printing "NaN", sample a black PNG).
         int bad = Array.FindIndex(t.Data, v => !float.IsFinite(v));
         if (bad >= 0)
-            throw new InvalidInputFileException(path, $"tensor '{name}' holds {t.Data[bad]} at index {bad}; weights must be finite");
+            throw new InvalidInputFileException(path,
+                $"tensor '{name}' holds {t.Data[bad]} at index {bad}; weights must be finite");
         t.Data.AsSpan().CopyTo(dest);
     }
 

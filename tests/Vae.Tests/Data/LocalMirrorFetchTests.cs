@@ -65,7 +65,8 @@ public class LocalMirrorFetchTests
 
     private static byte[] Raw(string name)
     {
-        using var gz = new GZipStream(File.OpenRead(Path.Combine(TestPaths.Slice, name + ".gz")), CompressionMode.Decompress);
+        using var gz = new GZipStream(File.OpenRead(Path.Combine(TestPaths.Slice, name + ".gz")),
+            CompressionMode.Decompress);
         var ms = new MemoryStream();
         gz.CopyTo(ms);
         return ms.ToArray();
@@ -86,7 +87,8 @@ public class LocalMirrorFetchTests
 
         Assert.That(mirror.Requests, Is.EqualTo(new[] { Mnist.FileNames[0] + ".gz" }));
         Assert.That(File.ReadAllBytes(temp.File(Mnist.FileNames[0])), Is.EqualTo(Raw(Mnist.FileNames[0])));
-        foreach (var (name, stamp) in stamps) Assert.That(File.GetLastWriteTimeUtc(temp.File(name)), Is.EqualTo(stamp), name);
+        foreach (var (name, stamp) in stamps)
+            Assert.That(File.GetLastWriteTimeUtc(temp.File(name)), Is.EqualTo(stamp), name);
         Assert.That(result.Files.Count(f => f.Outcome == "already present"), Is.EqualTo(3));
     }
 
@@ -119,7 +121,8 @@ public class LocalMirrorFetchTests
 
         MnistFetcher.Fetch(temp.Path, log.Add, [mirror.Url], tryNpm: false, force: true, sha256: SliceHashes);
 
-        foreach (var name in Mnist.FileNames) Assert.That(File.ReadAllBytes(temp.File(name)), Is.EqualTo(Raw(name)), name);
+        foreach (var name in Mnist.FileNames)
+            Assert.That(File.ReadAllBytes(temp.File(name)), Is.EqualTo(Raw(name)), name);
         Assert.That(File.Exists(temp.File(Mnist.TrainLabels + ".gz")), Is.False, "the foreign .gz is gone");
         Assert.That(log, Has.Some.Contain("replacing it (--force)"));
     }

@@ -68,9 +68,11 @@ public class AtomicFileTests
         File.CreateSymbolicLink(temp.File("chain"), "lk");
         File.CreateSymbolicLink(temp.File("dangling"), "gone");
 
-        string Refusal(string name) => Assert.Throws<OutputFileException>(() => AtomicFile.CheckTarget(temp.File(name)))!.Message;
+        string Refusal(string name) =>
+            Assert.Throws<OutputFileException>(() => AtomicFile.CheckTarget(temp.File(name)))!.Message;
         Assert.That(Refusal("lk"), Does.Contain("is a symbolic link to 't.txt', a regular file;"));
-        Assert.That(Refusal("chain"), Does.Contain($"is a symbolic link to 'lk' → '{temp.File("t.txt")}', a regular file;"));
+        Assert.That(Refusal("chain"),
+            Does.Contain($"is a symbolic link to 'lk' → '{temp.File("t.txt")}', a regular file;"));
         Assert.That(Refusal("dangling"), Does.Contain("is a symbolic link to 'gone', which does not exist;"));
         Assert.That(File.ReadAllText(temp.File("t.txt")), Is.EqualTo("keep"));
     }

@@ -33,7 +33,8 @@ public class DataFolderFuzzTests
     {
         var dataset = Datasets.Get(name);
         string seedDir = SeedFolders[name]();
-        string[] files = Directory.GetFiles(seedDir).Select(f => Path.GetFileName(f)!).Order(StringComparer.Ordinal).ToArray();
+        string[] files = Directory.GetFiles(seedDir).Select(f => Path.GetFileName(f)!)
+            .Order(StringComparer.Ordinal).ToArray();
         dataset.Load(seedDir);   // the seed itself loads
         using var temp = new TempDir();
         string? mirror = Environment.GetEnvironmentVariable("VAE_MNIST_MIRROR");
@@ -51,11 +52,13 @@ public class DataFolderFuzzTests
                 foreach (string f in files.OrderBy(_ => rng.Next()).Take(1 + rng.Next(2)).ToList())
                 {
                     var (how, apply) = RunFolderFuzzTests.Spoilers[rng.Next(RunFolderFuzzTests.Spoilers.Length)];
-                    apply(Path.Combine(dir, f), rng, files.Where(o => o != f).Select(o => Path.Combine(dir, o)).ToArray());
+                    apply(Path.Combine(dir, f), rng,
+                        files.Where(o => o != f).Select(o => Path.Combine(dir, o)).ToArray());
                     spoiled.Add($"{f}: {how}");
                 }
                 string what = $"{name} case seed {5_000 + c} ({string.Join("; ", spoiled)})";
-                var kinds = files.ToDictionary(f => f, f => FileEntry.Of(Path.Combine(dir, f), followLinks: false).Kind);
+                var kinds = files.ToDictionary(f => f,
+                    f => FileEntry.Of(Path.Combine(dir, f), followLinks: false).Kind);
 
                 try { dataset.Load(dir); loaded++; }
                 catch (Exception e) when (e is InvalidInputFileException or FileNotFoundException) { rejected++; }
@@ -63,13 +66,15 @@ public class DataFolderFuzzTests
 
                 if (c % 5 == 0)
                 {
-                    var r = CliRun.Run(CliRun.Tiny(temp.File($"run-{c}"), "--dataset", name, "--data", dir, "--epochs", "1"));
+                    string run = temp.File($"run-{c}");
+                    var r = CliRun.Run(CliRun.Tiny(run, "--dataset", name, "--data", dir, "--epochs", "1"));
                     Assert.That(r.Code, Is.EqualTo(ExitCodes.Ok).Or.EqualTo(ExitCodes.BadInput), $"{what}\n{r}");
                     Assert.That(r.Err, Does.Not.Contain("   at "), $"{what}\n{r}");
                     if (r.Code != ExitCodes.Ok) Assert.That(r.ErrLines, Has.Length.EqualTo(1), $"{what}\n{r}");
                 }
                 foreach (var (f, kind) in kinds)
-                    Assert.That(FileEntry.Of(Path.Combine(dir, f), followLinks: false).Kind, Is.EqualTo(kind), $"{what}: {f} was replaced");
+                    Assert.That(FileEntry.Of(Path.Combine(dir, f), followLinks: false).Kind, Is.EqualTo(kind),
+                        $"{what}: {f} was replaced");
             }
         }
         finally { Environment.SetEnvironmentVariable("VAE_MNIST_MIRROR", mirror); }

@@ -78,8 +78,10 @@ public class HostileFileTests
     {
         yield return new TestCaseData((object)new[] { "train", "--out", "" }).SetArgDisplayNames("train --out ''");
         yield return new TestCaseData((object)new[] { "train", "--data", "" }).SetArgDisplayNames("train --data ''");
-        yield return new TestCaseData((object)new[] { "sample", "--checkpoint", "x", "--out", "" }).SetArgDisplayNames("sample --out ''");
-        yield return new TestCaseData((object)new[] { "fetch-mnist", "--data=" }).SetArgDisplayNames("fetch-mnist --data=");
+        yield return new TestCaseData((object)new[] { "sample", "--checkpoint", "x", "--out", "" })
+            .SetArgDisplayNames("sample --out ''");
+        yield return new TestCaseData((object)new[] { "fetch-mnist", "--data=" })
+            .SetArgDisplayNames("fetch-mnist --data=");
     }
 
     [TestCaseSource(nameof(EmptyValues))]
@@ -129,11 +131,14 @@ public class HostileFileTests
         TestCaseData Case(string why, string expected, Func<string, string> make) =>
             new TestCaseData(make, expected).SetArgDisplayNames(why);
         yield return Case("FIFO", "is a FIFO (named pipe)", p => Nodes.Fifo(p));
-        yield return Case("link to /dev/zero", "is a symbolic link to '/dev/zero', a character device", p => Nodes.Link(p, "/dev/zero"));
-        yield return Case("link to /dev/urandom", "is a symbolic link to '/dev/urandom', a character device", p => Nodes.Link(p, "/dev/urandom"));
+        yield return Case("link to /dev/zero", "is a symbolic link to '/dev/zero', a character device",
+            p => Nodes.Link(p, "/dev/zero"));
+        yield return Case("link to /dev/urandom", "is a symbolic link to '/dev/urandom', a character device",
+            p => Nodes.Link(p, "/dev/urandom"));
         yield return Case("zero device made here", "is a character device", p => Nodes.CharDevice(p, minor: 5));
         yield return Case("dangling link", "which does not exist", p => Nodes.Link(p, p + ".gone"));
-        yield return Case("link to a folder", "a folder", p => { Directory.CreateDirectory(p + ".d"); return Nodes.Link(p, p + ".d"); });
+        yield return Case("link to a folder", "a folder",
+            p => { Directory.CreateDirectory(p + ".d"); return Nodes.Link(p, p + ".d"); });
     }
 
     [TestCaseSource(nameof(SpecialInputs))]
@@ -157,7 +162,8 @@ public class HostileFileTests
         string data = CopyOfSlice(temp);
         File.Delete(Path.Combine(data, Mnist.TestLabels + ".gz"));
         string bad = make(Path.Combine(data, Mnist.TestLabels));
-        AssertOneLine(CliRun.Run(CliRun.Tiny(temp.File("out"), "--data", data, "--epochs", "1")), ExitCodes.BadInput, bad, expected);
+        AssertOneLine(CliRun.Run(CliRun.Tiny(temp.File("out"), "--data", data, "--epochs", "1")), ExitCodes.BadInput,
+            bad, expected);
     }
 
     [Test]
@@ -194,7 +200,8 @@ public class HostileFileTests
         using var temp = new TempDir();
         string output = make(temp.File("out.png"));
         var kind = KindOf(output);
-        AssertOneLine(CliRun.Run("sample", "--checkpoint", _checkpoint, "--out", output), ExitCodes.BadInput, output, expected);
+        AssertOneLine(CliRun.Run("sample", "--checkpoint", _checkpoint, "--out", output), ExitCodes.BadInput, output,
+            expected);
         Assert.That(KindOf(output), Is.EqualTo(kind), "still what it was");
         if (File.Exists(output + ".target")) Assert.That(File.ReadAllText(output + ".target"), Is.EqualTo("keep me"));
     }
@@ -265,8 +272,10 @@ public class HostileFileTests
         }).ToList();
         string bad = temp.File("bad.safetensors");
         SafeTensors.Write(bad, tensors, file.Metadata);
-        AssertOneLine(CliRun.Run("eval", "--checkpoint", bad, "--data", TestPaths.Slice), ExitCodes.BadInput, $"tensor '{tensor}'");
-        AssertOneLine(CliRun.Run("sample", "--checkpoint", bad, "--out", temp.File("s.png")), ExitCodes.BadInput, "must be finite");
+        AssertOneLine(CliRun.Run("eval", "--checkpoint", bad, "--data", TestPaths.Slice), ExitCodes.BadInput,
+            $"tensor '{tensor}'");
+        AssertOneLine(CliRun.Run("sample", "--checkpoint", bad, "--out", temp.File("s.png")), ExitCodes.BadInput,
+            "must be finite");
         Assert.That(File.Exists(temp.File("s.png")), Is.False);
     }
 
@@ -300,10 +309,13 @@ public class HostileFileTests
         using var temp = new TempDir();
         int steps = 0;
         string run = temp.File("my run");
-        var r = CliRun.Capture(() => new TrainCommand { StopWhen = () => ++steps > 2 }.Run(CliRun.Tiny(run, "--epochs", "2")[1..]));
+        var command = new TrainCommand { StopWhen = () => ++steps > 2 };
+        var r = CliRun.Capture(() => command.Run(CliRun.Tiny(run, "--epochs", "2")[1..]));
         Assert.That(r.Code, Is.EqualTo(ExitCodes.Interrupted), r.ToString());
         string hint = r.Out.Split('\n').Single(l => l.StartsWith("continue with:", StringComparison.Ordinal)).Trim();
-        Assert.That(hint, Is.EqualTo($"continue with: vae train --out '{run}' --resume --epochs 2 --data {TestPaths.Slice} --threads 2"));
+        Assert.That(hint,
+            Is.EqualTo($"continue with: vae train --out '{run}' --resume --epochs 2 " +
+                $"--data {TestPaths.Slice} --threads 2"));
     }
 
     // ---- 5. resuming a --debias run on data of another size ----
@@ -380,7 +392,8 @@ public class HostileFileTests
         {
             var r = CliRun.Run(CliRun.Tiny(temp.File("out"), "--data", temp.File("empty"), "--epochs", "1"));
             Assert.That(r.Code, Is.EqualTo(ExitCodes.Failed), r.ToString());
-            Assert.That(r.Out.Split('\n').Count(l => l.Contains("not found", StringComparison.Ordinal)), Is.EqualTo(1), r.ToString());
+            Assert.That(r.Out.Split('\n').Count(l => l.Contains("not found", StringComparison.Ordinal)), Is.EqualTo(1),
+                r.ToString());
         }
         finally { Environment.SetEnvironmentVariable("VAE_MNIST_MIRROR", before); }
     }
@@ -396,19 +409,22 @@ public class HostileFileTests
         var mine = new Dictionary<string, byte[]>();
         foreach (var name in Mnist.FileNames.Take(3))
         {
-            mine[name] = Idx.Encode(name.Contains("images") ? [2, 28, 28] : [2], new byte[name.Contains("images") ? 2 * 784 : 2]);
+            mine[name] = Idx.Encode(name.Contains("images") ? [2, 28, 28] : [2],
+                new byte[name.Contains("images") ? 2 * 784 : 2]);
             File.WriteAllBytes(Path.Combine(data, name), mine[name]);
         }
         string? before = Environment.GetEnvironmentVariable("VAE_MNIST_MIRROR");
         Environment.SetEnvironmentVariable("VAE_MNIST_MIRROR", "http://127.0.0.1:1/");
         try
         {
-            AssertOneLine(CliRun.Run(CliRun.Tiny(temp.File("out"), "--data", data, "--epochs", "1")), ExitCodes.BadInput,
+            AssertOneLine(CliRun.Run(CliRun.Tiny(temp.File("out"), "--data", data, "--epochs", "1")),
+                ExitCodes.BadInput,
                 "is not an MNIST file", "--force");
             AssertOneLine(CliRun.Run("fetch-mnist", "--data", data), ExitCodes.BadInput, "is not an MNIST file");
         }
         finally { Environment.SetEnvironmentVariable("VAE_MNIST_MIRROR", before); }
-        foreach (var (name, bytes) in mine) Assert.That(File.ReadAllBytes(Path.Combine(data, name)), Is.EqualTo(bytes), name);
+        foreach (var (name, bytes) in mine)
+            Assert.That(File.ReadAllBytes(Path.Combine(data, name)), Is.EqualTo(bytes), name);
         Assert.That(Directory.GetFiles(data), Has.Length.EqualTo(3));
     }
 
@@ -431,7 +447,7 @@ public class HostileFileTests
     public void AModelTooLargeIsRefusedUpFront(string[] args, string expected)
     {
         using var temp = new TempDir();
-        string[] where = args[0] == "bench train" ? [] : args[0] == "train" ? ["--out", temp.File("out")] : ["--out", temp.File("o")];
+        string[] where = args[0] == "bench train" ? [] : ["--out", temp.File(args[0] == "train" ? "out" : "o")];
         string[] command = args[0] == "bench train" ? ["bench", "train", .. args[1..]] : [.. args, .. where];
         var r = CliRun.Run(command);
         AssertOneLine(r, ExitCodes.BadInput, expected, "parameters");
@@ -464,7 +480,8 @@ public class DiskFullTests
 
         Assert.That(r.Code, Is.EqualTo(ExitCodes.WriteFailed), r.ToString());
         Assert.That(r.ErrLines, Has.Length.EqualTo(1), r.ToString());
-        Assert.That(r.Err, Does.Contain(run).And.Contain("no space left on device").And.Contain("is unchanged"), r.ToString());
+        Assert.That(r.Err, Does.Contain(run).And.Contain("no space left on device").And.Contain("is unchanged"),
+            r.ToString());
         Assert.That(Directory.GetFiles(run, ".*.tmp"), Is.Empty, "no temporary file left");
         var saved = Checkpoint.Load(Path.Combine(run, "resume.safetensors"));
         Assert.That(saved.State!.Epoch, Is.GreaterThanOrEqualTo(1), "the last good checkpoint loads");

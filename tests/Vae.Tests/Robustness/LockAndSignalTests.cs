@@ -39,10 +39,11 @@ public class LockAndSignalTests
         using var temp = new TempDir();
         string run = temp.File("run");
         string lockFile = Path.Combine(run, "run.lock");
-        using (var child = new Child("train", "--data", TestPaths.Slice, "--out", run, "--epochs", "1000", "--hidden", "16",
-                   "--latent", "3", "--batch-size", "10", "--threads", "1"))
+        using (var child = new Child("train", "--data", TestPaths.Slice, "--out", run, "--epochs", "1000",
+                   "--hidden", "16", "--latent", "3", "--batch-size", "10", "--threads", "1"))
         {
-            child.WaitUntil(() => RunLock.ReadHolder(lockFile) == child.Process.Id && File.Exists(Path.Combine(run, "metrics.csv")),
+            child.WaitUntil(() => RunLock.ReadHolder(lockFile) == child.Process.Id
+                && File.Exists(Path.Combine(run, "metrics.csv")),
                 "the child to hold the lock");
             var r = CliRun.Run("train", "--out", run, "--resume", "--epochs", "2", "--data", TestPaths.Slice);
             Assert.That(r.Code, Is.EqualTo(ExitCodes.BadInput), r.ToString());
@@ -62,7 +63,8 @@ public class LockAndSignalTests
         using var temp = new TempDir();
         string run = temp.File("run");
         Assert.That(CliRun.Run(CliRun.Tiny(run, "--epochs", "1")).Code, Is.EqualTo(ExitCodes.Ok));
-        using var child = new Child("eval", "--checkpoint", Path.Combine(run, "model.safetensors"), "--data", TestPaths.Slice,
+        using var child = new Child("eval", "--checkpoint", Path.Combine(run, "model.safetensors"), "--data",
+            TestPaths.Slice,
             "--iwae", "20000", "--threads", "1");
         child.WaitUntil(() => child.Out.Contains("test loss"), "the importance sampling to start");
         child.Signal(signal);

@@ -15,14 +15,18 @@ internal static class Nodes
 
     public static string Fifo(string path)
     {
-        if (mkfifo(path, Convert.ToUInt32("644", 8)) != 0) Assert.Ignore($"mkfifo failed (errno {Marshal.GetLastPInvokeError()})");
+        if (mkfifo(path, Convert.ToUInt32("644", 8)) != 0)
+            Assert.Ignore($"mkfifo failed (errno {Marshal.GetLastPInvokeError()})");
         return path;
     }
 
-    /// <summary>A character device with the numbers of /dev/null (1,3) or /dev/zero (1,5), made at <paramref name="path"/>.</summary>
+    /// <summary>
+    /// A character device with the numbers of /dev/null (1,3) or /dev/zero (1,5), made at <paramref name="path"/>.
+    /// </summary>
     public static string CharDevice(string path, int minor = 3)
     {
-        if (Run("mknod", path, "c", "1", minor.ToString()) != 0) Assert.Ignore("mknod is not permitted here (needs CAP_MKNOD)");
+        if (Run("mknod", path, "c", "1", minor.ToString()) != 0)
+            Assert.Ignore("mknod is not permitted here (needs CAP_MKNOD)");
         return path;
     }
 
@@ -32,7 +36,9 @@ internal static class Nodes
         return path;
     }
 
-    /// <summary>Mounts a tmpfs of <paramref name="kilobytes"/> KiB at <paramref name="dir"/>; dispose unmounts it.</summary>
+    /// <summary>
+    /// Mounts a tmpfs of <paramref name="kilobytes"/> KiB at <paramref name="dir"/>; dispose unmounts it.
+    /// </summary>
     public static IDisposable SmallDisk(string dir, int kilobytes)
     {
         Directory.CreateDirectory(dir);
@@ -56,7 +62,12 @@ internal static class Nodes
 
     private static int Run(string program, params string[] args)
     {
-        var psi = new ProcessStartInfo(program) { UseShellExecute = false, RedirectStandardError = true, RedirectStandardOutput = true };
+        var psi = new ProcessStartInfo(program)
+        {
+            UseShellExecute = false,
+            RedirectStandardError = true,
+            RedirectStandardOutput = true,
+        };
         foreach (var a in args) psi.ArgumentList.Add(a);
         try
         {

@@ -9,7 +9,8 @@ namespace Vae.Tests.Robustness;
 /// Issue 5.4: a non-finite loss stops training with the epoch, batch and step named, exit 3, and leaves the last good
 /// checkpoints as they were. Real divergence is hard to provoke on purpose (even --lr 10 stays finite: BCE with logits
 /// is stable and logvar is clamped), so the run resumes from a checkpoint whose first-layer biases are finite but so
-/// large (3e38) that the next step overflows. (A checkpoint holding NaN itself is refused when loaded: HostileFileTests.)
+/// large (3e38) that the next step overflows. (A checkpoint holding NaN itself is refused when loaded:
+/// HostileFileTests.)
 /// </summary>
 [NonParallelizable]
 public class NonFiniteTests
@@ -22,7 +23,7 @@ public class NonFiniteTests
         Assert.That(CliRun.Run(CliRun.Tiny(run, "--epochs", "1")).Code, Is.EqualTo(ExitCodes.Ok));
         string model = Path.Combine(run, "model.safetensors"), resume = Path.Combine(run, "resume.safetensors");
 
-        // Push the resumable weights to the edge of float (as a diverging run would) but keep everything else of the file.
+        // Push the resumable weights to the edge of float (as a diverging run would); keep the rest of the file.
         var loaded = Checkpoint.Load(resume);
         var (_, _, bias) = loaded.Model.NamedParameters().Single(p => p.Name == "fc1.bias");
         bias.Data.Fill(3e38f);

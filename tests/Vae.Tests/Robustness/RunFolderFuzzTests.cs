@@ -25,12 +25,14 @@ public class RunFolderFuzzTests
         ("garbage", (p, rng, _) => Replace(p, RandomBytes(rng, rng.Next(1, 3000)))),
         ("empty", (p, _, _) => Replace(p, [])),
         ("truncated", (p, rng, _) => { var b = File.ReadAllBytes(p); Replace(p, b[..rng.Next(b.Length)]); }),
-        ("mutated", (p, rng, _) => Replace(p, FuzzTests.Mutate(File.ReadAllBytes(p), rng.Next(), p.EndsWith(".safetensors")))),
+        ("mutated", (p, rng, _) =>
+            Replace(p, FuzzTests.Mutate(File.ReadAllBytes(p), rng.Next(), p.EndsWith(".safetensors")))),
         ("folder", (p, _, _) => { File.Delete(p); Directory.CreateDirectory(p); }),
         ("FIFO", (p, _, _) => { File.Delete(p); Nodes.Fifo(p); }),
         ("link to /dev/zero", (p, _, _) => { File.Delete(p); Nodes.Link(p, "/dev/zero"); }),
         ("dangling link", (p, _, _) => { File.Delete(p); Nodes.Link(p, p + ".gone"); }),
-        ("link to another file", (p, rng, others) => { File.Delete(p); Nodes.Link(p, others[rng.Next(others.Length)]); }),
+        ("link to another file",
+            (p, rng, others) => { File.Delete(p); Nodes.Link(p, others[rng.Next(others.Length)]); }),
     ];
 
     private static void Replace(string path, byte[] bytes)
@@ -53,7 +55,8 @@ public class RunFolderFuzzTests
         string seedRun = temp.File("seed");
         var trained = CliRun.Run(CliRun.Tiny(seedRun, "--epochs", "1"));
         Assert.That(trained.Code, Is.EqualTo(ExitCodes.Ok), trained.ToString());
-        string[] names = Directory.GetFiles(seedRun).Select(f => Path.GetFileName(f)!).Order(StringComparer.Ordinal).ToArray();
+        string[] names = Directory.GetFiles(seedRun).Select(f => Path.GetFileName(f)!)
+            .Order(StringComparer.Ordinal).ToArray();
         Assert.That(names, Does.Contain("resume.safetensors").And.Contain("run.lock").And.Contain("sample_1.png"));
 
         var clock = Stopwatch.StartNew();
@@ -68,7 +71,8 @@ public class RunFolderFuzzTests
             foreach (string name in names.OrderBy(_ => rng.Next()).Take(1 + rng.Next(3)).ToList())
             {
                 var (how, apply) = Spoilers[rng.Next(Spoilers.Length)];
-                apply(Path.Combine(run, name), rng, names.Where(n => n != name).Select(n => Path.Combine(run, n)).ToArray());
+                apply(Path.Combine(run, name), rng,
+                    names.Where(n => n != name).Select(n => Path.Combine(run, n)).ToArray());
                 spoiled.Add($"{name}: {how}");
             }
             string what = $"case seed {9_000 + seed} ({string.Join("; ", spoiled)})";
@@ -76,9 +80,12 @@ public class RunFolderFuzzTests
 
             CliResult[] results =
             [
-                CliRun.Run("train", "--out", run, "--resume", "--epochs", "2", "--data", TestPaths.Slice, "--threads", "2"),
-                CliRun.Run("eval", "--checkpoint", Path.Combine(run, "model.safetensors"), "--data", TestPaths.Slice, "--threads", "1"),
-                CliRun.Run("sample", "--checkpoint", Path.Combine(run, "resume.safetensors"), "--out", Path.Combine(run, "s.png"), "--n", "4"),
+                CliRun.Run("train", "--out", run, "--resume", "--epochs", "2", "--data", TestPaths.Slice,
+                    "--threads", "2"),
+                CliRun.Run("eval", "--checkpoint", Path.Combine(run, "model.safetensors"), "--data", TestPaths.Slice,
+                    "--threads", "1"),
+                CliRun.Run("sample", "--checkpoint", Path.Combine(run, "resume.safetensors"), "--out",
+                    Path.Combine(run, "s.png"), "--n", "4"),
             ];
             foreach (var r in results)
             {
@@ -89,12 +96,15 @@ public class RunFolderFuzzTests
             }
             foreach (var (n, kind) in kinds)
                 if (kind != FileKind.Regular)
-                    Assert.That(FileEntry.Of(Path.Combine(run, n), followLinks: false).Kind, Is.EqualTo(kind), $"{what}: {n} was replaced");
+                    Assert.That(FileEntry.Of(Path.Combine(run, n), followLinks: false).Kind, Is.EqualTo(kind),
+                        $"{what}: {n} was replaced");
             Assert.That(Directory.GetFiles(run, ".*.tmp"), Is.Empty, $"{what}: a temporary file was left");
         }
-        TestContext.Out.WriteLine($"{Cases} run folders, exit codes {string.Join(", ", outcomes.Select(o => $"{o.Key}: {o.Value}"))}, " +
+        TestContext.Out.WriteLine($"{Cases} run folders, exit codes " +
+            $"{string.Join(", ", outcomes.Select(o => $"{o.Key}: {o.Value}"))}, " +
             $"{clock.Elapsed.TotalSeconds:F1} s");
-        Assert.That(outcomes.GetValueOrDefault(ExitCodes.BadInput), Is.GreaterThan(Cases / 2), "most cases must reach a check");
+        Assert.That(outcomes.GetValueOrDefault(ExitCodes.BadInput), Is.GreaterThan(Cases / 2),
+            "most cases must reach a check");
         Assert.That(outcomes.GetValueOrDefault(ExitCodes.Ok), Is.GreaterThan(0), "and some must still work");
     }
 }
