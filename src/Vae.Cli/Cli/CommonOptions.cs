@@ -41,15 +41,25 @@ public static class CommonOptions
     /// <summary>Loads <paramref name="dataset"/> from <paramref name="dir"/>, fetching it first when files are missing.</summary>
     public static (ImageSet Train, ImageSet Test) LoadDataset(IDataset dataset, string dir)
     {
-        var kind = FileEntry.Of(dir, followLinks: true).Kind;
-        if (kind is not (FileKind.Directory or FileKind.Missing))
-            throw new UsageException($"--data '{dir}' is {FileEntry.Describe(kind)}; it must be a folder");
+        EnsureDataFolder(dir);
         if (!dataset.IsPresent(dir))
         {
             Console.Out.WriteLine($"{dataset.Name} not found in {dir}: fetching it");
             dataset.Fetch(dir, Console.Out.WriteLine);
         }
         return dataset.Load(dir);
+    }
+
+    /// <summary>--data must name a folder, or nothing yet (it is created): not a file, device, FIFO or dangling link.</summary>
+    public static void EnsureDataFolder(string dir)
+    {
+        var entry = FileEntry.Of(dir, followLinks: false);
+        var target = FileEntry.Of(dir, followLinks: true);
+        if (target.Kind == FileKind.Directory || entry.Kind == FileKind.Missing) return;
+        string what = entry.Kind == FileKind.SymbolicLink
+            ? InputFile.DescribeNonRegular(dir, entry, target)
+            : "is " + FileEntry.Describe(target.Kind);
+        throw new UsageException($"--data '{dir}' {what}; it must be a folder (it is created if missing)");
     }
 
     /// <summary>A model must take the dataset's images: one line naming both sizes otherwise.</summary>

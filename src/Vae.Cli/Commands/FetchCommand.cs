@@ -14,7 +14,7 @@ public sealed class FetchCommand : ICommand
         if (!p.Parse(args)) { Console.Out.Write(p.Help()); return ExitCodes.Ok; }
         var dataset = p.GetDataset();
         string dir = p.GetDataDir(dataset);
-        if (File.Exists(dir)) throw new UsageException($"--data '{dir}' is a file; it must be a folder (it is created if missing)");
+        CommonOptions.EnsureDataFolder(dir);
         dataset.Fetch(dir, Console.Out.WriteLine);
         var (train, test) = dataset.Load(dir);
         Console.Out.WriteLine($"{dataset.Name} is in {Path.GetFullPath(dir)}: {train.Count:N0} training and {test.Count:N0} test " +

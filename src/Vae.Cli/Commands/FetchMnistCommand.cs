@@ -22,10 +22,7 @@ public sealed class FetchMnistCommand : ICommand
             return ExitCodes.Ok;
         }
         string dir = p.GetRequiredString("data");
-        var kind = Vae.IO.FileEntry.Of(dir, followLinks: true).Kind;
-        if (kind is not (Vae.IO.FileKind.Directory or Vae.IO.FileKind.Missing))
-            throw new UsageException(
-                $"--data '{dir}' is {Vae.IO.FileEntry.Describe(kind)}; it must be a folder (it is created if missing)");
+        CommonOptions.EnsureDataFolder(dir);
 
         var result = MnistFetcher.Fetch(dir, Console.Out.WriteLine, p.GetFlag("force"));
         Console.Out.WriteLine($"MNIST is in {Path.GetFullPath(dir)}:");

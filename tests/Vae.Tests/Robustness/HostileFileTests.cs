@@ -166,6 +166,18 @@ public class HostileFileTests
             bad, expected);
     }
 
+    [TestCaseSource(nameof(SpecialInputs))]
+    public void ASpecialFileAsTheDataFolderIsOneLine(Func<string, string> make, string expected)
+    {
+        using var temp = new TempDir();
+        string data = make(temp.File("data"));
+        if (expected == "a folder") return;   // a link to a folder is a fine data folder
+        foreach (var command in new[] { "fetch", "fetch-mnist" })
+            AssertOneLine(CliRun.Run(command, "--data", data), ExitCodes.BadInput, data, "it must be a folder");
+        AssertOneLine(CliRun.Run(CliRun.Tiny(temp.File("out"), "--data", data, "--epochs", "1")), ExitCodes.BadInput,
+            data, "it must be a folder");
+    }
+
     [Test]
     public void ALinkToARegularCheckpointIsRead()
     {
