@@ -199,8 +199,9 @@ public static class CommonOptions
         try
         {
             Directory.CreateDirectory(folder);
-            string probe = Path.Combine(folder, $".vae-write-test-{Environment.ProcessId}");
-            File.WriteAllText(probe, "");
+            // A new name opened with CreateNew: never an existing file, FIFO or device of someone else's.
+            string probe = Path.Combine(folder, $".vae-write-test-{Environment.ProcessId}-{Guid.NewGuid():N}");
+            new FileStream(probe, FileMode.CreateNew, FileAccess.Write).Dispose();
             File.Delete(probe);
         }
         catch (Exception e) when (e is IOException or UnauthorizedAccessException)
