@@ -307,10 +307,10 @@ public class HostileFileTests
     public void ImportanceSamplingShowsProgressAndWarnsOfLongWork()
     {
         var r = CliRun.Capture(() => new EvalCommand { LongWork = TimeSpan.Zero }.Run(
-            ["--checkpoint", _checkpoint, "--data", TestPaths.Slice, "--iwae", "400", "--threads", "1"]));
+            ["--checkpoint", _checkpoint, "--data", TestPaths.Slice, "--iwae", "100", "--threads", "1"]));
         Assert.That(r.Code, Is.EqualTo(ExitCodes.Ok), r.ToString());
-        Assert.That(r.Out, Does.Match(@"importance sampling \(K = 400\): images \d+/200  ETA \d+:\d\d"), r.ToString());
-        Assert.That(r.Err, Does.Contain("note: K = 400 over 200 images will take about"), r.ToString());
+        Assert.That(r.Out, Does.Match(@"importance sampling \(K = 100\): images \d+/200  ETA \d+:\d\d"), r.ToString());
+        Assert.That(r.Err, Does.Contain("note: K = 100 over 200 images will take about"), r.ToString());
     }
 
     // ---- 17. the "continue with:" line resumes exactly ----
