@@ -15,6 +15,7 @@ public static class CommandTable
         new InterpolateCommand(),
         new LatentMapCommand(),
         new CompareLatentsCommand(),
+        new DisentanglementCommand(),
         new DebiasCommand(),
         new GradCheckCommand(),
         new GraphCommand(),
