@@ -16,6 +16,7 @@ public static class CommandTable
         new LatentMapCommand(),
         new CompareLatentsCommand(),
         new DisentanglementCommand(),
+        new ExploreCommand(),
         new DebiasCommand(),
         new GradCheckCommand(),
         new GraphCommand(),

@@ -77,6 +77,9 @@ public sealed class VaeModel
     }
 
     public int Latent => Config.Latent;
+
+    /// <summary>The decoder's layers in order, the output layer (logits) last; the hidden ones use the activation.</summary>
+    public IReadOnlyList<Linear> DecoderLayers => [.. _decoder, _output];
     public bool IsVariational => Config.Kind == ModelKind.Vae;
 
     /// <summary>PyTorch's default initialisation of every layer, in declaration order, from one seeded source.</summary>
