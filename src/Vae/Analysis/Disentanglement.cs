@@ -1,4 +1,4 @@
-using Vae.Nn;
+using Vae.Engine;
 
 namespace Vae.Analysis;
 

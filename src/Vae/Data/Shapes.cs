@@ -1,5 +1,5 @@
+using Vae.Engine;
 using Vae.Imaging;
-using Vae.Nn;
 
 namespace Vae.Data;
 
@@ -10,32 +10,11 @@ public sealed record Factor(string Name, double[] Values)
 }
 
 /// <summary>
-/// The factor levels of every image of a split: <c>Levels[n * Factors.Count + k]</c> is image n's level of factor k,
-/// whose value is <c>Factors[k].Values[level]</c>.
-/// </summary>
-public sealed record FactorTable(IReadOnlyList<Factor> Factors, int[] Levels)
-{
-    public int Count => Levels.Length / Factors.Count;
-
-    public int Level(int image, int factor) => Levels[image * Factors.Count + factor];
-
-    public double Value(int image, int factor) => Factors[factor].Values[Level(image, factor)];
-
-    /// <summary>The rows of <paramref name="images"/>, in that order.</summary>
-    public FactorTable Select(ReadOnlySpan<int> images)
-    {
-        int k = Factors.Count;
-        var levels = new int[images.Length * k];
-        for (int i = 0; i < images.Length; i++) Levels.AsSpan(images[i] * k, k).CopyTo(levels.AsSpan(i * k, k));
-        return new FactorTable(Factors, levels);
-    }
-}
-
-/// <summary>
 /// A dSprites-style data set (Matthey et al. 2017) drawn by <see cref="ShapeRaster"/>: every combination of
 /// shape (square, ellipse, heart) × scale × orientation × x × y, one white sprite on black. Nothing is downloaded;
 /// the same options give the same bytes. The split is fixed: a permutation drawn from <see cref="ShapesOptions.Seed"/>
-/// sends <see cref="ShapesOptions.TestFraction"/> of the combinations to the test set. Labels are the shape.
+/// sends <see cref="ShapesOptions.TestFraction"/> of the combinations to the test set. Labels are the shape; each
+/// image carries its factor values (shape index, radius, orientation, x, y) in <see cref="ImageSet.Factors"/>.
 /// </summary>
 public static class Shapes
 {
@@ -72,18 +51,12 @@ public static class Shapes
             f[1].Values[levels[1]], f[2].Values[levels[2]]);
     }
 
-    /// <summary>Every combination rendered, split into train and test; labels = shape.</summary>
-    public static ShapesData Generate(ShapesOptions? options = null)
+    /// <summary>Every combination rendered, split into train and test (each in the order of the grid).</summary>
+    public static (ImageSet Train, ImageSet Test) Generate(ShapesOptions? options = null)
     {
         var o = options ?? new ShapesOptions();
         var factors = Factors(o);
-        int k = factors.Count, total = factors.Aggregate(1, (n, f) => checked(n * f.Levels)), pixels = o.Side * o.Side;
-        var levels = new int[total * k];
-        for (int n = 0; n < total; n++)
-        {
-            int rest = n;
-            for (int j = k - 1; j >= 0; j--) { levels[n * k + j] = rest % factors[j].Levels; rest /= factors[j].Levels; }
-        }
+        int total = factors.Aggregate(1, (n, f) => checked(n * f.Levels));
         // The fixed split: a Fisher–Yates permutation of all combinations from the set's own seed.
         var order = Enumerable.Range(0, total).ToArray();
         var rng = new Rng(o.Seed);
@@ -97,22 +70,30 @@ public static class Shapes
         var train = order.AsSpan(testCount).ToArray();
         Array.Sort(test);
         Array.Sort(train);
-        var all = new FactorTable(factors, levels);
-        return new ShapesData(Split(all, train, o.Side, pixels), Split(all, test, o.Side, pixels), all.Select(train),
-            all.Select(test), o);
+        return (Render(factors, train, o.Side), Render(factors, test, o.Side));
     }
 
-    private static MnistSet Split(FactorTable all, int[] rows, int side, int pixels)
+    /// <summary>The levels of combination <paramref name="index"/> (the last factor varies fastest).</summary>
+    public static void LevelsOf(IReadOnlyList<Factor> factors, int index, Span<int> levels)
     {
-        var images = new byte[rows.Length * pixels];
-        var labels = new byte[rows.Length];
-        int k = all.Factors.Count;
-        Parallel.For(0, rows.Length, i =>
+        for (int j = factors.Count - 1; j >= 0; j--) { levels[j] = index % factors[j].Levels; index /= factors[j].Levels; }
+    }
+
+    private static ImageSet Render(IReadOnlyList<Factor> factors, int[] combinations, int side)
+    {
+        int k = factors.Count, pixels = side * side;
+        var images = new byte[combinations.Length * pixels];
+        var labels = new byte[combinations.Length];
+        var values = new float[combinations.Length * k];
+        Parallel.For(0, combinations.Length, () => new int[k], (i, _, levels) =>
         {
-            Render(all.Factors, all.Levels.AsSpan(rows[i] * k, k), side, images.AsSpan(i * pixels, pixels));
-            labels[i] = (byte)all.Level(rows[i], 0);
-        });
-        return new MnistSet(images, labels);
+            LevelsOf(factors, combinations[i], levels);
+            Render(factors, levels, side, images.AsSpan(i * pixels, pixels));
+            labels[i] = (byte)levels[0];
+            for (int j = 0; j < k; j++) values[i * k + j] = (float)factors[j].Values[levels[j]];
+            return levels;
+        }, _ => { });
+        return new ImageSet(images, labels, side, side, 1, values, k);
     }
 }
 
@@ -137,7 +118,3 @@ public sealed record ShapesOptions
         if (TestFraction is < 0 or >= 1) throw new ArgumentException("test fraction must be in [0, 1)");
     }
 }
-
-/// <summary>The shapes set: images (as 28×28 byte sets, labels = shape) and each image's factor levels.</summary>
-public sealed record ShapesData(MnistSet Train, MnistSet Test, FactorTable TrainFactors, FactorTable TestFactors,
-    ShapesOptions Options);

@@ -1,5 +1,6 @@
 using System.Globalization;
 using System.Text;
+using Vae.Analysis;
 using Vae.Model;
 
 namespace Vae.Lecture;

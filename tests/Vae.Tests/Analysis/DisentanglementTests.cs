@@ -1,5 +1,5 @@
 using Vae.Analysis;
-using Vae.Nn;
+using Vae.Engine;
 
 namespace Vae.Tests.Analysis;
 

@@ -51,36 +51,54 @@ public class ShapesTests
         var c = Shapes.Generate(Small with { Seed = 7 });
         Assert.That(Hash(a.Train.Images), Is.EqualTo(Hash(b.Train.Images)));
         Assert.That(Hash(a.Test.Images), Is.EqualTo(Hash(b.Test.Images)));
-        Assert.That(a.TestFactors.Levels, Is.EqualTo(b.TestFactors.Levels));
-        Assert.That(a.TestFactors.Levels, Is.Not.EqualTo(c.TestFactors.Levels));
+        Assert.That(a.Test.Factors, Is.EqualTo(b.Test.Factors));
+        Assert.That(a.Test.Factors, Is.Not.EqualTo(c.Test.Factors));
     }
 
     [Test]
     public void SplitCoversEveryCombinationOnceWithItsFactors()
     {
-        var d = Shapes.Generate(Small);
+        var (train, test) = Shapes.Generate(Small);
+        var f = Shapes.Factors(Small);
         int total = 3 * 2 * 3 * 3 * 3;
-        Assert.That(d.Train.Count + d.Test.Count, Is.EqualTo(total));
-        Assert.That(d.Test.Count, Is.EqualTo((int)Math.Round(total * 0.1)));
+        Assert.That(train.Count + test.Count, Is.EqualTo(total));
+        Assert.That(test.Count, Is.EqualTo((int)Math.Round(total * 0.1)));
         var keys = new HashSet<string>();
-        foreach (var (set, table) in new[] { (d.Train, d.TrainFactors), (d.Test, d.TestFactors) })
+        foreach (var set in new[] { train, test })
         {
-            Assert.That(table.Count, Is.EqualTo(set.Count));
+            Assert.That(set.FactorCount, Is.EqualTo(5));
             for (int n = 0; n < set.Count; n++)
             {
-                var levels = Enumerable.Range(0, 5).Select(k => table.Level(n, k)).ToArray();
+                var values = set.FactorsOf(n).ToArray();
+                var levels = new int[5];
+                for (int k = 0; k < 5; k++)
+                {
+                    levels[k] = Array.FindIndex(f[k].Values, v => (float)v == values[k]);
+                    Assert.That(levels[k], Is.GreaterThanOrEqualTo(0), $"image {n}: {f[k].Name} {values[k]} is not a level");
+                }
                 Assert.That(keys.Add(string.Join(',', levels)), Is.True);
                 Assert.That(set.Labels[n], Is.EqualTo(levels[0]));
-                Assert.That(set.Image(n).ToArray(), Is.EqualTo(Render(table.Factors, levels, 28)));
+                Assert.That(set.Image(n).ToArray(), Is.EqualTo(Render(f, levels, 28)));
             }
         }
     }
 
     [Test]
+    public void DatasetIsRegisteredWithItsFactorNames()
+    {
+        var d = Datasets.Get("shapes");
+        Assert.That(d.FactorNames, Is.EqualTo(new[] { "shape", "scale", "orientation", "x", "y" }));
+        var (train, test) = d.Load("unused");
+        Assert.That(train.Count, Is.EqualTo(31_752));
+        Assert.That(test.Count, Is.EqualTo(3_528));
+        Assert.That(test.Width * test.Height, Is.EqualTo(784));
+    }
+
+    [Test]
     public void EverySpriteStaysInsideTheCanvas()
     {
-        var d = Shapes.Generate(new ShapesOptions { Orientations = 7, Positions = 2 });   // positions at both ends
-        foreach (var set in new[] { d.Train, d.Test })
+        var (train, test) = Shapes.Generate(new ShapesOptions { Orientations = 7, Positions = 2 });   // both ends
+        foreach (var set in new[] { train, test })
             for (int n = 0; n < set.Count; n++)
             {
                 var img = set.Image(n);

@@ -4,7 +4,6 @@ using System.Text.RegularExpressions;
 using Vae.Engine;
 using Vae.Lecture;
 using Vae.Model;
-using Vae.Nn;
 
 namespace Vae.Tests.Lecture;
 
