@@ -1,9 +1,7 @@
 using Vae.Data;
 using Vae.Imaging;
 using Vae.Lecture;
-
 using Vae.Analysis;
-
 namespace Vae.Cli.Commands;
 
 /// <summary><c>vae traverse</c>: latent perturbation, one latent dimension swept per row (lecture, "Latent perturbation").</summary>
@@ -19,7 +17,8 @@ public sealed class TraverseCommand : ICommand
             .Option("dims", "all", "latent dimensions to sweep, e.g. 0,3 (rows are ordered by average KL anyway)", "LIST|all")
             .Option("range", "3", "sweep z_j over [-R, R]", "R")
             .Option("steps", "11", "values per sweep", "N")
-            .Option("from-test-index", null, "keep the other dimensions at μ of this test digit (default: at 0, the prior's mean)", "I")
+            .Option("from-test-index", "0", "keep the other dimensions at μ of this test image", "I")
+            .Flag("from-zero", "keep the other dimensions at 0, the prior's mean, instead of a test image's μ")
             .Option("scale", "2", "enlarge each digit this many times", "S")
             .Data()
             .Threads()
@@ -36,19 +35,34 @@ public sealed class TraverseCommand : ICommand
         string outFile = p.GetRequiredString("out");
         p.EnsureOutputFile(outFile);
         var (_, test) = p.LoadData(loaded);
-        int? from = p.Has("from-test-index") ? p.GetInt("from-test-index", 0, test.Count - 1) : null;
+        if (p.GetFlag("from-zero") && p.Has("from-test-index"))
+            throw new UsageException("--from-zero and --from-test-index name two different starting points; give one");
+        int? from = p.GetFlag("from-zero") ? null : p.GetInt("from-test-index", 0, test.Count - 1);
 
         var codes = LatentCodes.Encode(model, test, threads: p.GetThreads());
         var ordered = dims.OrderByDescending(d => codes.Score[d]).ThenBy(d => d).ToArray();
         var z0 = from is int i ? codes.MuOf(i).ToArray() : new float[latent];
-        string fixedAt = from is int k ? $"others at μ of test digit {k} (a {test.Labels[k]})" : "others at 0";
+        string fixedAt = from is int k ? $"others at μ of test image {k} (label {test.Labels[k]})" : "others at 0";
         string title = $"z_j swept over [-{Fmt(range)}, {Fmt(range)}], {fixedAt}";
-        var picture = LatentTraversal.Picture(model, ordered, codes, z0, range, steps, title, scale);
+        // With known factors (shapes), each row names the factor its dimension shares most information with.
+        string[]? notes = null;
+        var factorNames = p.GetDataset(loaded.Metadata.GetValueOrDefault("data.name")).FactorNames;
+        if (test.Factors != null && factorNames.Count == test.FactorCount && latent >= 2)
+        {
+            var mig = FactorReport.Measure(model, test, factorNames, threads: p.GetThreads()).Mig;
+            notes = ordered.Select(d =>
+            {
+                int best = Enumerable.Range(0, factorNames.Count).MaxBy(f => mig.Mi[d, f] / Math.Max(mig.Entropy[f], 1e-12));
+                return $"{factorNames[best]} {Fmt(Math.Round(mig.Mi[d, best] / mig.Entropy[best], 2))}";
+            }).ToArray();
+        }
+        var picture = LatentTraversal.Picture(model, ordered, codes, z0, range, steps, title, scale, notes);
         Png.Write(outFile, picture);
 
         Console.Out.WriteLine($"model {model.Config}; {codes.ScoreName} per dimension averaged over {codes.Count:N0} test digits");
-        foreach (int d in ordered)
-            Console.Out.WriteLine($"  z{d,-3} {codes.ScoreName} {codes.Score[d],8:F3}");
+        for (int r = 0; r < ordered.Length; r++)
+            Console.Out.WriteLine($"  z{ordered[r],-3} {codes.ScoreName} {codes.Score[ordered[r]],8:F3}" +
+                (notes == null ? "" : $"  carries most of: {notes[r]} (I(z;v)/H(v))"));
         Console.Out.WriteLine($"wrote {outFile}: {ordered.Length} rows × {steps} steps over [-{Fmt(range)}, {Fmt(range)}], {fixedAt} " +
             $"({picture.Width}×{picture.Height} px)");
         return ExitCodes.Ok;

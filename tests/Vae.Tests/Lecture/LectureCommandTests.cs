@@ -80,6 +80,20 @@ public class LectureCommandTests
     }
 
     [Test]
+    public void TraverseStartsAtATestImageUnlessToldZeroAndRefusesBoth()
+    {
+        string a = _dir.File("from-default.png"), b = _dir.File("from-0.png"), c = _dir.File("from-zero.png");
+        string[] common = ["--checkpoint", _model3, "--data", _data, "--steps", "3", "--scale", "1", "--threads", "1"];
+        Assert.That(new TraverseCommand().Run([.. common, "--out", a]), Is.EqualTo(ExitCodes.Ok));
+        Assert.That(new TraverseCommand().Run([.. common, "--from-test-index", "0", "--out", b]), Is.EqualTo(ExitCodes.Ok));
+        Assert.That(new TraverseCommand().Run([.. common, "--from-zero", "--out", c]), Is.EqualTo(ExitCodes.Ok));
+        Assert.That(File.ReadAllBytes(a), Is.EqualTo(File.ReadAllBytes(b)));
+        Assert.That(File.ReadAllBytes(a), Is.Not.EqualTo(File.ReadAllBytes(c)));
+        int rc = Dispatch(["traverse", .. common, "--from-zero", "--from-test-index", "2", "--out", _dir.File("bad.png")]);
+        Assert.That(rc, Is.EqualTo(ExitCodes.BadInput));
+    }
+
+    [Test]
     public void LatentMapOfA2DModelWritesScatterAndManifold()
     {
         string outDir = Path.Combine(_dir.Path, "map2");
