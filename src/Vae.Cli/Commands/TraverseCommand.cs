@@ -35,6 +35,7 @@ public sealed class TraverseCommand : ICommand
         string outFile = p.GetRequiredString("out");
         p.EnsureOutputFile(outFile);
         var (_, test) = p.LoadData(loaded);
+        var dataset = p.GetDataset(loaded.Metadata.GetValueOrDefault("data.name"));
         if (p.GetFlag("from-zero") && p.Has("from-test-index"))
             throw new UsageException("--from-zero and --from-test-index name two different starting points; give one");
         int? from = p.GetFlag("from-zero") ? null : p.GetInt("from-test-index", 0, test.Count - 1);
@@ -42,16 +43,18 @@ public sealed class TraverseCommand : ICommand
         var codes = LatentCodes.Encode(model, test, threads: p.GetThreads());
         var ordered = dims.OrderByDescending(d => codes.Score[d]).ThenBy(d => d).ToArray();
         var z0 = from is int i ? codes.MuOf(i).ToArray() : new float[latent];
-        string fixedAt = from is int k ? $"others at μ of test image {k} (label {test.Labels[k]})" : "others at 0";
+        string fixedAt = from is int k ? $"others at μ of test image {k} ({LabelName(dataset, test.Labels[k])})" : "others at 0";
         string title = $"z_j swept over [-{Fmt(range)}, {Fmt(range)}], {fixedAt}";
         // With known factors (shapes), each row names the factor its dimension shares most information with.
         string[]? notes = null;
-        var factorNames = p.GetDataset(loaded.Metadata.GetValueOrDefault("data.name")).FactorNames;
+        var factorNames = dataset.FactorNames;
         if (test.Factors != null && factorNames.Count == test.FactorCount && latent >= 2)
         {
-            var mig = FactorReport.Measure(model, test, factorNames, threads: p.GetThreads()).Mig;
+            var report = FactorReport.Measure(model, test, factorNames, threads: p.GetThreads());
+            var mig = report.Mig;
             notes = ordered.Select(d =>
             {
+                if (!report.FactorVae.Active[d]) return "inactive";   // variance of μ < 0.01
                 int best = Enumerable.Range(0, factorNames.Count).MaxBy(f => mig.Mi[d, f] / Math.Max(mig.Entropy[f], 1e-12));
                 return $"{factorNames[best]} {Fmt(Math.Round(mig.Mi[d, best] / mig.Entropy[best], 2))}";
             }).ToArray();
@@ -67,6 +70,9 @@ public sealed class TraverseCommand : ICommand
             $"({picture.Width}×{picture.Height} px)");
         return ExitCodes.Ok;
     }
+
+    private static string LabelName(IDataset d, byte label) =>
+        label < d.LabelNames.Count ? $"a {d.LabelNames[label]}" : $"label {label}";
 
     private static string Fmt(double v) => v.ToString("0.###", System.Globalization.CultureInfo.InvariantCulture);
 
