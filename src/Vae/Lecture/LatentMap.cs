@@ -38,11 +38,14 @@ public static class LatentMap
     /// numbers on both axes, a legend and a title. The axes span the central 99% of the points (plus a margin),
     /// so a few outliers do not squeeze the picture.
     /// </summary>
-    public static RgbImage Scatter(LatentCodes codes, int dimX, int dimY, string title, int plotSize = 600)
+    /// <para>With <paramref name="ellipseEvery"/> = k > 0 and a VAE's codes, every k-th point also gets the ellipse
+    /// μ ± σ of its q(z|x) (σ = e^{logvar/2}, axis-aligned as the diagonal Gaussian is): the "probabilistic twist".
+    /// <paramref name="range"/> fixes the axes (x0, x1, y0, y1) instead.</para>
+    public static RgbImage Scatter(LatentCodes codes, int dimX, int dimY, string title, int plotSize = 600,
+        int ellipseEvery = 0, (double X0, double X1, double Y0, double Y1)? range = null)
     {
         const int left = 64, top = 56, legendWidth = 100, bottom = 52, text = 2;
-        var (x0, x1) = AxisRange(codes, dimX);
-        var (y0, y1) = AxisRange(codes, dimY);
+        var (x0, x1, y0, y1) = range ?? Range(codes, dimX, dimY);
         var image = new RgbImage(left + plotSize + legendWidth, top + plotSize + bottom, White);
         int Px(double v) => left + (int)Math.Round((v - x0) / (x1 - x0) * (plotSize - 1));
         int Py(double v) => top + plotSize - 1 - (int)Math.Round((v - y0) / (y1 - y0) * (plotSize - 1));
@@ -74,6 +77,22 @@ public static class LatentMap
             int px = Px(vx), py = Py(vy);
             image.TrySet(px, py, c); image.TrySet(px + 1, py, c); image.TrySet(px, py + 1, c); image.TrySet(px + 1, py + 1, c);
         }
+
+        // σ ellipses of a sample of points, drawn over the dots in a darker shade of the point's colour.
+        if (ellipseEvery > 0 && codes.LogVar != null)
+            for (int n = 0; n < codes.Count; n += ellipseEvery)
+            {
+                double mx = codes.Mu[n * codes.Latent + dimX], my = codes.Mu[n * codes.Latent + dimY];
+                double sx = Math.Exp(0.5 * codes.LogVar[n * codes.Latent + dimX]);
+                double sy = Math.Exp(0.5 * codes.LogVar[n * codes.Latent + dimY]);
+                var (r, g, b) = DigitColors[codes.Labels[n] % 10];
+                var c = ((byte)(r * 2 / 3), (byte)(g * 2 / 3), (byte)(b * 2 / 3));
+                for (int t = 0; t < 256; t++)
+                {
+                    double a = 2 * Math.PI * t / 256, vx = mx + sx * Math.Cos(a), vy = my + sy * Math.Sin(a);
+                    if (vx >= x0 && vx <= x1 && vy >= y0 && vy <= y1) image.TrySet(Px(vx), Py(vy), c);
+                }
+            }
 
         // Frame, axis names, title, legend.
         for (int i = 0; i < plotSize; i++)
@@ -116,6 +135,34 @@ public static class LatentMap
         var images = new float[n * n * model.Config.Input];
         model.DecodeImages(Tape.ForInference(), z, images);
         return GrayImage.Grid(images, n * n, n, n, GrayImage.SideOf(model.Config.Input), border: 0);
+    }
+
+    /// <summary>
+    /// A 2-D model's decoder over an n×n grid spanning exactly [x0, x1] × [y0, y1] (cell centres, z₁ upwards), so it
+    /// can be laid beside a scatter over the same range: where the scatter has holes, so does the training signal.
+    /// </summary>
+    public static GrayImage RangeGrid(VaeModel model, (double X0, double X1, double Y0, double Y1) range, int n = 20)
+    {
+        if (model.Latent != 2) throw new ArgumentException($"the grid needs a 2-D latent space, the model has {model.Latent}");
+        ArgumentOutOfRangeException.ThrowIfLessThan(n, 2);
+        var z = new Tensor(n * n, 2, name: "z");
+        for (int r = 0; r < n; r++)
+            for (int c = 0; c < n; c++)
+            {
+                z[r * n + c, 0] = (float)(range.X0 + (c + 0.5) / n * (range.X1 - range.X0));
+                z[r * n + c, 1] = (float)(range.Y1 - (r + 0.5) / n * (range.Y1 - range.Y0));
+            }
+        var images = new float[n * n * model.Config.Input];
+        model.DecodeImages(Tape.ForInference(), z, images);
+        return GrayImage.Grid(images, n * n, n, n, GrayImage.SideOf(model.Config.Input), border: 0);
+    }
+
+    /// <summary>The axes <see cref="Scatter"/> uses by default: each the central 99% of μ, widened by 5% each side.</summary>
+    public static (double X0, double X1, double Y0, double Y1) Range(LatentCodes codes, int dimX, int dimY)
+    {
+        var (x0, x1) = AxisRange(codes, dimX);
+        var (y0, y1) = AxisRange(codes, dimY);
+        return (x0, x1, y0, y1);
     }
 
     /// <summary>[lo, hi] covering the central 99% of μ_dim, widened by 5% each side.</summary>

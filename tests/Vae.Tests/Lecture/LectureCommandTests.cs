@@ -1,3 +1,4 @@
+using System.Security.Cryptography;
 using Vae.Cli;
 using Vae.Cli.Commands;
 using Vae.Data;
@@ -103,6 +104,23 @@ public class LectureCommandTests
         Assert.That((scatter.Width, scatter.Height, scatter.Channels), Is.EqualTo((64 + 600 + 100, 56 + 600 + 52, 3)));
         var manifold = ReadPng(Path.Combine(outDir, "manifold.png"));
         Assert.That((manifold.Width, manifold.Height), Is.EqualTo((5 * 28, 5 * 28)));
+        var rangeGrid = ReadPng(Path.Combine(outDir, "range_grid.png"));
+        Assert.That((rangeGrid.Width, rangeGrid.Height), Is.EqualTo((5 * 28, 5 * 28)));
+    }
+
+    [Test]
+    public void LatentMapDrawsSigmaEllipsesAndHonoursAFixedRange()
+    {
+        string a = Path.Combine(_dir.Path, "ell"), b = Path.Combine(_dir.Path, "noell"), c = Path.Combine(_dir.Path, "r9");
+        string[] common = ["--checkpoint", _model2, "--data", _data, "--grid", "4", "--threads", "1"];
+        // The tiny model's σ is near 1, so its ellipses show on axes of ±3.
+        Assert.That(new LatentMapCommand().Run([.. common, "--range", "3", "--ellipses", "5", "--out", a]), Is.EqualTo(ExitCodes.Ok));
+        Assert.That(new LatentMapCommand().Run([.. common, "--range", "3", "--ellipses", "0", "--out", b]), Is.EqualTo(ExitCodes.Ok));
+        Assert.That(new LatentMapCommand().Run([.. common, "--range", "9", "--out", c]), Is.EqualTo(ExitCodes.Ok));
+        string Bytes(string dir, string f) => Convert.ToHexString(SHA256.HashData(File.ReadAllBytes(Path.Combine(dir, f))));
+        Assert.That(Bytes(a, "latent_scatter.png"), Is.Not.EqualTo(Bytes(b, "latent_scatter.png")));
+        Assert.That(Bytes(a, "range_grid.png"), Is.EqualTo(Bytes(b, "range_grid.png")));
+        Assert.That(Bytes(c, "range_grid.png"), Is.Not.EqualTo(Bytes(b, "range_grid.png")));
     }
 
     [Test]
