@@ -1,0 +1,35 @@
+#!/bin/sh
+# The β sweep of docs/lecture.md §7: a β-VAE per (β, seed) on the shapes set, each scored by
+# `vae disentanglement`, then one table of mean ± sd over the seeds.
+#   scripts/beta-sweep.sh [OUT]          (default OUT: results/beta-sweep; runs already there are kept)
+# Knobs (environment): BETAS="1 2 4 8 16" SEEDS="1 2 3" EPOCHS=15 HIDDEN=256,128 LATENT=10 THREADS=2
+#   EXTRA="--capacity 8 --capacity-iters 3000" (any further train options) VAE="dotnet run --project src/Vae.Cli -c Release --"
+# Each training run prints its progress to OUT/NAME.log; this script prints one line per run and the table.
+set -eu
+OUT=${1:-results/beta-sweep}
+BETAS=${BETAS:-"1 2 4 8 16"}
+SEEDS=${SEEDS:-"1 2 3"}
+EPOCHS=${EPOCHS:-15}
+HIDDEN=${HIDDEN:-256,128}
+LATENT=${LATENT:-10}
+THREADS=${THREADS:-2}
+EXTRA=${EXTRA:-}
+VAE=${VAE:-"dotnet run --project src/Vae.Cli -c Release --"}
+mkdir -p "$OUT"
+CSV="$OUT/disentanglement.csv"
+for seed in $SEEDS; do
+  for beta in $BETAS; do
+    run="$OUT/b${beta}_s${seed}"
+    if [ ! -f "$run/model.safetensors" ]; then
+      echo "$(date -u +%T) training $run"
+      $VAE train --dataset shapes --out "$run" --epochs "$EPOCHS" --beta "$beta" --latent "$LATENT" \
+        --hidden "$HIDDEN" --seed "$seed" --threads "$THREADS" $EXTRA > "$run.log" 2>&1
+    fi
+    if ! grep -q "^$run/model.safetensors," "$CSV" 2>/dev/null; then
+      $VAE disentanglement --checkpoint "$run/model.safetensors" --dataset shapes --threads "$THREADS" \
+        --csv "$CSV" > "$run.disentanglement.txt"
+      echo "$(date -u +%T) $run: $(grep '^MIG' "$run.disentanglement.txt")"
+    fi
+  done
+done
+"$(dirname "$0")/sweep-table.sh" "$CSV"
