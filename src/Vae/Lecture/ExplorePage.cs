@@ -9,7 +9,8 @@ namespace Vae.Lecture;
 /// A live latent explorer on one self-contained HTML page: the decoder's weights are embedded (base64 float32,
 /// little-endian) and run by a few lines of plain JavaScript, so moving a slider per latent dimension redraws the
 /// decoded image at once. For 2-D models a pad over the scatter of the test codes decodes the pointer position; a
-/// button loads the μ of a random test image (shown beside its decode). No external file, font or network access.
+/// button loads the μ of a random test image (shown beside its decode; the page opens on test image 0). No external
+/// file, font or network access.
 /// <para>The decoder script is the element <c>&lt;script id="vae-decoder"&gt;</c>; it defines
 /// <c>vaeDecode(z)</c> → Float64Array of pixels in [0, 1] and touches no DOM, so <c>node</c> can run it as it is.</para>
 /// </summary>
@@ -177,13 +178,13 @@ public static class ExplorePage
           input.addEventListener("input", () => { z[j] = parseFloat(input.value); redraw(); });
           div.append(label, input, text); document.getElementById("sliders").append(div); sliders[j] = { input, text };
         }
-        document.getElementById("rand").addEventListener("click", () => {
-          const n = Math.floor(Math.random() * VAE.imageCount);
+        function loadImage(n) {
           for (let j = 0; j < J; j++) z[j] = MU[n * J + j];
           drawGray(document.getElementById("orig"), IMAGES.subarray(n * S * S, (n + 1) * S * S), 1 / 255);
-          document.getElementById("origcap").textContent = "test image " + n + " (label " + LABELS[n] + ") and, left, the decode of its μ";
+          document.getElementById("origcap").textContent = "test image " + n + " (label " + LABELS[n] + "); left: the decode of its μ";
           redraw();
-        });
+        }
+        document.getElementById("rand").addEventListener("click", () => loadImage(Math.floor(Math.random() * VAE.imageCount)));
         document.getElementById("zero").addEventListener("click", () => { z.fill(0); redraw(); });
         const pad = document.getElementById("pad");
         if (pad) pad.addEventListener("mousemove", e => {
@@ -191,7 +192,7 @@ public static class ExplorePage
           z[0] = ((e.clientX - r.left) / r.width) * 2 * R - R; z[1] = R - ((e.clientY - r.top) / r.height) * 2 * R;
           redraw();
         });
-        redraw();
+        if (VAE.imageCount > 0) loadImage(0); else redraw();
 
         """;
 }
