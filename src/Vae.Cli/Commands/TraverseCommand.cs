@@ -62,10 +62,11 @@ public sealed class TraverseCommand : ICommand
         var picture = LatentTraversal.Picture(model, ordered, codes, z0, range, steps, title, scale, notes);
         Png.Write(outFile, picture);
 
-        Console.Out.WriteLine($"model {model.Config}; {codes.ScoreName} per dimension averaged over {codes.Count:N0} test digits");
+        Console.Out.WriteLine($"model {model.Config}; {codes.ScoreName} per dimension averaged over {codes.Count:N0} test images");
         for (int r = 0; r < ordered.Length; r++)
             Console.Out.WriteLine($"  z{ordered[r],-3} {codes.ScoreName} {codes.Score[ordered[r]],8:F3}" +
-                (notes == null ? "" : $"  carries most of: {notes[r]} (I(z;v)/H(v))"));
+                (notes == null ? "" : notes[r] == "inactive" ? "  inactive (variance of μ < 0.01)"
+                    : $"  carries most of: {notes[r]} (I(z;v)/H(v))"));
         Console.Out.WriteLine($"wrote {outFile}: {ordered.Length} rows × {steps} steps over [-{Fmt(range)}, {Fmt(range)}], {fixedAt} " +
             $"({picture.Width}×{picture.Height} px)");
         return ExitCodes.Ok;
