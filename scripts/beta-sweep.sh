@@ -3,7 +3,8 @@
 # `vae disentanglement`, then one table of mean ± sd over the seeds.
 #   scripts/beta-sweep.sh [OUT]          (default OUT: results/beta-sweep; runs already there are kept)
 # Knobs (environment): BETAS="1 2 4 8 16" SEEDS="1 2 3" EPOCHS=15 HIDDEN=256,128 LATENT=10 THREADS=2
-#   EXTRA="--capacity 8 --capacity-iters 3000" (any further train options) VAE="dotnet run --project src/Vae.Cli -c Release --"
+#   EXTRA="--capacity 8 --capacity-iters 3000" (any further train options)
+#   VAE="dotnet run --project src/Vae.Cli -c Release --" (the command that runs vae)
 # Each training run prints its progress to OUT/NAME.log; this script prints one line per run and the table.
 set -eu
 OUT=${1:-results/beta-sweep}

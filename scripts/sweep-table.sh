@@ -12,14 +12,16 @@ NR == 1 { for (i = 1; i <= NF; i++) col[$i] = i; nf = NF; next }
   n[key]++
   for (i = 6; i <= nf; i++) { s[key, i] += $i; ss[key, i] += $i * $i }
 }
-function cell(k, i,   m, v) {
+function cell(k, i,   m, v, fmt) {
   m = s[k, i] / n[k]
   v = n[k] > 1 ? (ss[k, i] - n[k] * m * m) / (n[k] - 1) : 0
   if (v < 0) v = 0
-  return sprintf(i == col["active_units"] ? "%.1f ± %.1f" : (i >= col["mig"] ? "%.3f ± %.3f" : "%.2f ± %.2f"), m, sqrt(v))
+  fmt = i == col["active_units"] ? "%.1f ± %.1f" : (i >= col["mig"] ? "%.3f ± %.3f" : "%.2f ± %.2f")
+  return sprintf(fmt, m, sqrt(v))
 }
 END {
-  printf "| setting | seeds | recon | KL | active | MIG | MIG scale,x,y | shape | scale | orient. | x | y | FactorVAE |\n"
+  printf "| setting | seeds | recon | KL | active | MIG | MIG scale,x,y "
+  printf "| shape | scale | orient. | x | y | FactorVAE |\n"
   printf "|---|---|---|---|---|---|---|---|---|---|---|---|---|\n"
   for (r = 1; r <= keys; r++) {
     k = order[r]

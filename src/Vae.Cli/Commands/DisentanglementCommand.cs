@@ -4,11 +4,13 @@ using Vae.Data;
 
 namespace Vae.Cli.Commands;
 
-/// <summary><c>vae disentanglement</c>: how a shapes model's latent dimensions line up with the known factors.</summary>
+/// <summary><c>vae disentanglement</c>: how a shapes model's latent dimensions line up with the known
+/// factors.</summary>
 public sealed class DisentanglementCommand : ICommand
 {
     public string Name => "disentanglement";
-    public string Summary => "per known factor (shapes set), the latent dimension that carries it; MIG and the FactorVAE score";
+    public string Summary =>
+        "per known factor (shapes set), the latent dimension that carries it; MIG and the FactorVAE score";
 
     public int Run(IReadOnlyList<string> args)
     {
@@ -47,7 +49,8 @@ public sealed class DisentanglementCommand : ICommand
         var inv = CultureInfo.InvariantCulture;
         var w = Console.Out;
         w.WriteLine($"model {model.Config}; {images.Count:N0} {split} images of {dataset.Name}");
-        w.WriteLine(string.Create(inv, $"test loss {e.Loss:F2} = reconstruction {e.Reconstruction:F2} + KL {e.Kl:F2}; " +
+        w.WriteLine(string.Create(inv,
+            $"test loss {e.Loss:F2} = reconstruction {e.Reconstruction:F2} + KL {e.Kl:F2}; " +
             $"active units {active}/{model.Latent} (variance of μ ≥ 0.01)"));
         w.WriteLine("factor        levels  H(v) nats  best dim  I(z;v)/H  runner-up  MIG");
         for (int k = 0; k < r.Mig.Factors.Length; k++)
@@ -58,20 +61,24 @@ public sealed class DisentanglementCommand : ICommand
         }
         w.WriteLine(string.Create(inv, $"MIG {r.Mig.Mean:F3} over all factors, {r.ContinuousMig:F3} over scale, x, y " +
             $"({bins} bins per dimension)"));
-        w.WriteLine(string.Create(inv, $"FactorVAE score {r.FactorVae.Accuracy:F3} (majority vote of 10,000 votes of 64 " +
+        w.WriteLine(string.Create(inv,
+            $"FactorVAE score {r.FactorVae.Accuracy:F3} (majority vote of 10,000 votes of 64 " +
             $"images, accuracy on 5,000 more; chance {1.0 / names.Count:F2})"));
-        w.WriteLine($"KL per dimension: " + string.Join(' ', r.Codes.Score.Select((s, j) => string.Create(inv, $"z{j} {s:F2}"))));
+        var perDim = r.Codes.Score.Select((s, j) => string.Create(inv, $"z{j} {s:F2}"));
+        w.WriteLine("KL per dimension: " + string.Join(' ', perDim));
 
         if (csv != null)
         {
             bool fresh = !File.Exists(csv) || new FileInfo(csv).Length == 0;
             using var file = new StreamWriter(csv, append: true);
             if (fresh)
-                file.WriteLine("checkpoint,beta,capacity,seed,epoch,test_recon,test_kl,active_units,mig,mig_continuous," +
+                file.WriteLine("checkpoint,beta,capacity,seed,epoch,test_recon,test_kl,active_units,mig,mig_continuous,"
+                    +
                     string.Join(',', r.Mig.Factors.Select(f => "mig_" + f.Factor)) + ",factorvae");
             string Meta(string key) => loaded.Metadata.GetValueOrDefault(key) ?? "";
             string perFactor = string.Join(',', r.Mig.Factors.Select(f => f.Mig.ToString("F4", inv)));
-            file.WriteLine(string.Create(inv, $"{path},{Meta("train.beta")},{Meta("train.capacity")},{Meta("train.seed")},"
+            file.WriteLine(string.Create(inv,
+                $"{path},{Meta("train.beta")},{Meta("train.capacity")},{Meta("train.seed")},"
                 + $"{Meta("epoch")},{e.Reconstruction:F3},{e.Kl:F3},{active},{r.Mig.Mean:F4},{r.ContinuousMig:F4},"
                 + $"{perFactor},{r.FactorVae.Accuracy:F4}"));
         }

@@ -27,15 +27,17 @@ public sealed class ExploreCommand : ICommand
         string dataset = p.GetDataset(loaded.Metadata.GetValueOrDefault("data.name")).Name;
         var (_, test) = p.LoadData(loaded);
         if (test.Channels != 1 || test.Width != test.Height)
-            throw new UsageException($"the explorer draws square grey images; {dataset} has {test.Width}×{test.Height}×{test.Channels}");
+            throw new UsageException(
+                $"the explorer draws square grey images; {dataset} has {test.Width}×{test.Height}×{test.Channels}");
 
         var codes = LatentCodes.Encode(model, test, count, threads: p.GetThreads());
         var embedded = ExplorePage.Take(codes, test.Images, test.Width, count);
         string title = $"Latent explorer: {dataset}, {model.Latent}-D {(model.IsVariational ? "VAE" : "autoencoder")}";
         string html = ExplorePage.Build(model, test.Width, embedded, title);
         Vae.IO.AtomicFile.WriteAllBytes(outFile, System.Text.Encoding.UTF8.GetBytes(html));
-        Console.Out.WriteLine($"wrote {outFile} ({html.Length / 1024:N0} KB): {model.Latent} sliders, {embedded.Labels.Length:N0} " +
-            $"test codes, {embedded.ImageCount} test images{(model.Latent == 2 ? ", a 2-D pad" : "")}; open it in a browser");
+        string pad = model.Latent == 2 ? ", a 2-D pad" : "";
+        Console.Out.WriteLine($"wrote {outFile} ({html.Length / 1024:N0} KB): {model.Latent} sliders, " +
+            $"{embedded.Labels.Length:N0} test codes, {embedded.ImageCount} test images{pad}; open it in a browser");
         return ExitCodes.Ok;
     }
 }

@@ -17,7 +17,8 @@ public sealed class LatentMapCommand : ICommand
             .Checkpoint()
             .Option("dims", null, "the two dimensions to plot (default: the two with the largest average KL)", "X,Y")
             .Option("grid", "20", "manifold and range grid of a 2-D model: N×N decodes", "N")
-            .Option("range", null, "axes of the scatter and the range grid: [-R, R] both ways (default: the central 99% of μ)", "R")
+            .Option("range", null,
+                "axes of the scatter and the range grid: [-R, R] both ways (default: the central 99% of μ)", "R")
             .Option("ellipses", "50", "VAE: draw the μ ± σ ellipse of every K-th test code (0 = none)", "K")
             .Data()
             .Threads()
@@ -58,8 +59,9 @@ public sealed class LatentMapCommand : ICommand
             string rangeGrid = Path.Combine(outDir, "range_grid.png");
             Png.Write(rangeGrid, LatentMap.RangeGrid(model, range, grid));
             var inv = System.Globalization.CultureInfo.InvariantCulture;
-            Console.Out.WriteLine(string.Create(inv, $"wrote {rangeGrid}: decoder over an even {grid}×{grid} grid spanning the " +
-                $"scatter's axes, z0 {range.Item1:0.##}…{range.Item2:0.##} across, z1 {range.Item3:0.##}…{range.Item4:0.##} up"));
+            Console.Out.WriteLine(string.Create(inv,
+                $"wrote {rangeGrid}: decoder over an even {grid}×{grid} grid spanning the scatter's axes, " +
+                $"z0 {range.Item1:0.##}…{range.Item2:0.##} across, z1 {range.Item3:0.##}…{range.Item4:0.##} up"));
         }
         else Console.Out.WriteLine($"no manifold.png: it needs a 2-D model (train one with --latent 2)");
         return ExitCodes.Ok;

@@ -43,7 +43,8 @@ public sealed class TraverseCommand : ICommand
         var codes = LatentCodes.Encode(model, test, threads: p.GetThreads());
         var ordered = dims.OrderByDescending(d => codes.Score[d]).ThenBy(d => d).ToArray();
         var z0 = from is int i ? codes.MuOf(i).ToArray() : new float[latent];
-        string fixedAt = from is int k ? $"others at μ of test image {k} ({LabelName(dataset, test.Labels[k])})" : "others at 0";
+        string fixedAt = from is int k
+            ? $"others at μ of test image {k} ({LabelName(dataset, test.Labels[k])})" : "others at 0";
         string title = $"z_j swept over [-{Fmt(range)}, {Fmt(range)}], {fixedAt}";
         // With known factors (shapes), each row names the factor its dimension shares most information with.
         string[]? notes = null;
@@ -55,14 +56,16 @@ public sealed class TraverseCommand : ICommand
             notes = ordered.Select(d =>
             {
                 if (!report.FactorVae.Active[d]) return "inactive";   // variance of μ < 0.01
-                int best = Enumerable.Range(0, factorNames.Count).MaxBy(f => mig.Mi[d, f] / Math.Max(mig.Entropy[f], 1e-12));
+                int best = Enumerable.Range(0, factorNames.Count)
+                    .MaxBy(f => mig.Mi[d, f] / Math.Max(mig.Entropy[f], 1e-12));
                 return $"{factorNames[best]} {Fmt(Math.Round(mig.Mi[d, best] / mig.Entropy[best], 2))}";
             }).ToArray();
         }
         var picture = LatentTraversal.Picture(model, ordered, codes, z0, range, steps, title, scale, notes);
         Png.Write(outFile, picture);
 
-        Console.Out.WriteLine($"model {model.Config}; {codes.ScoreName} per dimension averaged over {codes.Count:N0} test images");
+        Console.Out.WriteLine(
+            $"model {model.Config}; {codes.ScoreName} per dimension averaged over {codes.Count:N0} test images");
         for (int r = 0; r < ordered.Length; r++)
             Console.Out.WriteLine($"  z{ordered[r],-3} {codes.ScoreName} {codes.Score[ordered[r]],8:F3}" +
                 (notes == null ? "" : notes[r] == "inactive" ? "  inactive (variance of μ < 0.01)"

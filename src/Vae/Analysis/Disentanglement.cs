@@ -6,7 +6,8 @@ namespace Vae.Analysis;
 /// that information as a fraction of the factor's entropy, and the gap to the runner-up dimension (its MIG).</summary>
 public sealed record FactorCapture(string Factor, int BestDim, double NormalizedMi, int SecondDim, double Mig);
 
-/// <summary>MIG per factor and their mean; <see cref="Mi"/>[j, k] = I(z_j; v_k) in nats, <see cref="Entropy"/>[k] = H(v_k).</summary>
+/// <summary>MIG per factor and their mean; <see cref="Mi"/>[j, k] = I(z_j; v_k) in nats,
+/// <see cref="Entropy"/>[k] = H(v_k).</summary>
 public sealed record MigResult(FactorCapture[] Factors, double[,] Mi, double[] Entropy)
 {
     public double Mean => Factors.Average(f => f.Mig);
@@ -86,7 +87,11 @@ public static class Disentanglement
         for (int i = 0; i < n; i++)
             for (int j = 0; j < latent; j++) { double d = codes[i * latent + j] - mean[j]; variance[j] += d * d; }
         var active = new bool[latent];
-        for (int j = 0; j < latent; j++) { variance[j] /= Math.Max(1, n - 1); active[j] = variance[j] >= activeVariance; }
+        for (int j = 0; j < latent; j++)
+        {
+            variance[j] /= Math.Max(1, n - 1);
+            active[j] = variance[j] >= activeVariance;
+        }
 
         // The images at each level of each factor, to draw a batch sharing one level.
         var byLevel = new List<int>[k][];
@@ -152,10 +157,15 @@ public static class Disentanglement
         for (int j = 0; j < latent; j++)
         {
             float lo = float.PositiveInfinity, hi = float.NegativeInfinity;
-            for (int i = 0; i < n; i++) { lo = Math.Min(lo, codes[i * latent + j]); hi = Math.Max(hi, codes[i * latent + j]); }
+            for (int i = 0; i < n; i++)
+            {
+                lo = Math.Min(lo, codes[i * latent + j]);
+                hi = Math.Max(hi, codes[i * latent + j]);
+            }
             double width = (hi - (double)lo) / bins;
             for (int i = 0; i < n; i++)
-                result[i * latent + j] = width > 0 ? Math.Min(bins - 1, (int)((codes[i * latent + j] - lo) / width)) : 0;
+                result[i * latent + j] =
+                    width > 0 ? Math.Min(bins - 1, (int)((codes[i * latent + j] - lo) / width)) : 0;
         }
         return result;
     }

@@ -7,7 +7,8 @@ namespace Vae.Analysis;
 /// <summary>A model's code measured against known factors: MIG per factor, the FactorVAE score, active units.</summary>
 public sealed record FactorReport(MigResult Mig, FactorVaeResult FactorVae, LatentCodes Codes, int[] LevelCounts)
 {
-    /// <summary>The shapes factors with an order (scale, x, y): the ones a continuous latent dimension can carry.</summary>
+    /// <summary>The shapes factors with an order (scale, x, y): the ones a continuous latent dimension can
+    /// carry.</summary>
     public static readonly string[] Continuous = [Shapes.ScaleFactor, Shapes.XFactor, Shapes.YFactor];
 
     public double ContinuousMig => Mig.MeanOver(Continuous);
@@ -20,7 +21,8 @@ public sealed record FactorReport(MigResult Mig, FactorVaeResult FactorVae, Late
         ulong seed = 1, int bins = 20, int threads = 0)
     {
         if (data.Factors == null || data.FactorCount != factorNames.Count)
-            throw new ArgumentException($"the images carry {data.FactorCount} factor values, {factorNames.Count} names given");
+            throw new ArgumentException(
+                $"the images carry {data.FactorCount} factor values, {factorNames.Count} names given");
         var (levels, counts) = Levels(data.Factors, data.FactorCount);
         var codes = LatentCodes.Encode(model, data, threads: threads);
         var mig = Disentanglement.Mig(codes.Mu, codes.Latent, levels, factorNames, counts, bins);
@@ -28,7 +30,8 @@ public sealed record FactorReport(MigResult Mig, FactorVaeResult FactorVae, Late
         return new FactorReport(mig, fv, codes, counts);
     }
 
-    /// <summary>Factor values (n rows of k) → level indices (each factor's distinct values, ascending) and counts.</summary>
+    /// <summary>Factor values (n rows of k) → level indices (each factor's distinct values, ascending) and
+    /// counts.</summary>
     public static (int[] Levels, int[] Counts) Levels(ReadOnlySpan<float> values, int k)
     {
         int n = values.Length / k;

@@ -34,7 +34,8 @@ public static class Shapes
         [
             new Factor(ShapeFactor, [0, 1, 2]),
             new Factor(ScaleFactor, Even(o.MinRadius, o.MaxRadius, o.Scales)),
-            new Factor(OrientationFactor, Enumerable.Range(0, o.Orientations).Select(i => 2 * Math.PI * i / o.Orientations).ToArray()),
+            new Factor(OrientationFactor,
+                Enumerable.Range(0, o.Orientations).Select(i => 2 * Math.PI * i / o.Orientations).ToArray()),
             new Factor(XFactor, Even(lo, hi, o.Positions)),
             new Factor(YFactor, Even(lo, hi, o.Positions)),
         ];
@@ -76,7 +77,11 @@ public static class Shapes
     /// <summary>The levels of combination <paramref name="index"/> (the last factor varies fastest).</summary>
     public static void LevelsOf(IReadOnlyList<Factor> factors, int index, Span<int> levels)
     {
-        for (int j = factors.Count - 1; j >= 0; j--) { levels[j] = index % factors[j].Levels; index /= factors[j].Levels; }
+        for (int j = factors.Count - 1; j >= 0; j--)
+        {
+            levels[j] = index % factors[j].Levels;
+            index /= factors[j].Levels;
+        }
     }
 
     private static ImageSet Render(IReadOnlyList<Factor> factors, int[] combinations, int side)
@@ -114,7 +119,8 @@ public sealed record ShapesOptions
     {
         if (Scales < 1 || Orientations < 1 || Positions < 1) throw new ArgumentException("every factor needs a level");
         if (MinRadius <= 0 || MaxRadius < MinRadius) throw new ArgumentException("need 0 < min radius <= max radius");
-        if (Side < 2 * MaxRadius + 2) throw new ArgumentException($"a {Side}-pixel canvas cannot hold radius {MaxRadius}");
+        if (Side < 2 * MaxRadius + 2)
+            throw new ArgumentException($"a {Side}-pixel canvas cannot hold radius {MaxRadius}");
         if (TestFraction is < 0 or >= 1) throw new ArgumentException("test fraction must be in [0, 1)");
     }
 }

@@ -9,7 +9,8 @@ public sealed class ShapesDataset : IDataset
     private static readonly ShapesOptions Options = new();
 
     public string Name => "shapes";
-    public string Description => "dSprites-style shapes (square, ellipse, heart) × 6 scales × 10 orientations × 14 × 14 " +
+    public string Description =>
+        "dSprites-style shapes (square, ellipse, heart) × 6 scales × 10 orientations × 14 × 14 " +
         "positions, 28×28, rendered here; 31,752 training and 3,528 test images";
     public int Width => Options.Side;
     public int Height => Options.Side;

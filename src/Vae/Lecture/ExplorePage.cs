@@ -12,7 +12,8 @@ namespace Vae.Lecture;
 /// button loads the μ of a random test image (shown beside its decode; the page opens on test image 0). No external
 /// file, font or network access.
 /// <para>The decoder script is the element <c>&lt;script id="vae-decoder"&gt;</c>; it defines
-/// <c>vaeDecode(z)</c> → Float64Array of pixels in [0, 1] and touches no DOM, so <c>node</c> can run it as it is.</para>
+/// <c>vaeDecode(z)</c> → Float64Array of pixels in [0, 1] and touches no DOM, so <c>node</c> can run it as it
+/// is.</para>
 /// </summary>
 public static class ExplorePage
 {
@@ -21,7 +22,8 @@ public static class ExplorePage
     /// <param name="Labels">label of each test image (colours the scatter).</param>
     /// <param name="Images">the first ImageCount test images, bytes, Side × Side each.</param>
     /// <param name="Score">average KL (or variance of μ) per dimension, to label the sliders.</param>
-    public sealed record Codes(float[] Mu, byte[] Labels, byte[] Images, int ImageCount, double[] Score, string ScoreName);
+    public sealed record Codes(float[] Mu, byte[] Labels, byte[] Images, int ImageCount, double[] Score,
+        string ScoreName);
 
     /// <summary>The first <paramref name="count"/> codes and labels, and the first <paramref name="images"/> images
     /// of <paramref name="data"/> (side × side bytes each).</summary>
@@ -37,7 +39,8 @@ public static class ExplorePage
     public static string Build(VaeModel model, int side, Codes codes, string title)
     {
         if (side * side != model.Config.Input)
-            throw new ArgumentException($"a {side}×{side} image has {side * side} pixels, the model decodes {model.Config.Input}");
+            throw new ArgumentException(
+                $"a {side}×{side} image has {side * side} pixels, the model decodes {model.Config.Input}");
         int latent = model.Latent;
         int count = codes.Labels.Length;
         if (codes.Mu.Length != count * latent) throw new ArgumentException("μ does not match labels × latent size");
@@ -74,7 +77,8 @@ public static class ExplorePage
                 .Append(Base64(layer.Bias.Data)).Append("\" },\n");
         s.Append("  ],\n  mu: \"").Append(Base64(codes.Mu)).Append("\",\n  labels: \"")
             .Append(Convert.ToBase64String(codes.Labels)).Append("\",\n  images: \"")
-            .Append(Convert.ToBase64String(codes.Images, 0, codes.ImageCount * side * side)).Append("\",\n  imageCount: ")
+            .Append(Convert.ToBase64String(codes.Images, 0, codes.ImageCount * side * side))
+            .Append("\",\n  imageCount: ")
             .Append(codes.ImageCount.ToString(inv)).Append(",\n  score: [")
             .Append(string.Join(", ", codes.Score.Select(v => v.ToString("0.###", inv)))).Append("], scoreName: \"")
             .Append(codes.ScoreName).Append("\",\n};\n").Append(DecoderScript).Append("</script>\n");
@@ -138,7 +142,8 @@ public static class ExplorePage
         const J = VAE.latent, S = VAE.side, R = VAE.reach;
         const MU = vaeFloats(VAE.mu), LABELS = vaeBytes(VAE.labels), IMAGES = vaeBytes(VAE.images);
         const N = LABELS.length, z = new Float64Array(J);
-        const COLORS = ["#1f77b4","#ff7f0e","#2ca02c","#d62728","#9467bd","#8c564b","#e377c2","#7f7f7f","#bcbd22","#17becf"];
+        const COLORS = ["#1f77b4", "#ff7f0e", "#2ca02c", "#d62728", "#9467bd",
+          "#8c564b", "#e377c2", "#7f7f7f", "#bcbd22", "#17becf"];
         const sliders = [];
         function drawGray(canvas, pixels, scale) {
           const ctx = canvas.getContext("2d"), img = ctx.createImageData(S, S);
@@ -150,18 +155,23 @@ public static class ExplorePage
           tmp.getContext("2d").putImageData(img, 0, 0);
           ctx.imageSmoothingEnabled = false; ctx.drawImage(tmp, 0, 0, canvas.width, canvas.height);
         }
-        function padXY(a, b) { const p = document.getElementById("pad"); return [(a + R) / (2 * R) * p.width, (R - b) / (2 * R) * p.height]; }
+        function padXY(a, b) {
+          const p = document.getElementById("pad");
+          return [(a + R) / (2 * R) * p.width, (R - b) / (2 * R) * p.height];
+        }
         function drawPad() {
           const p = document.getElementById("pad"); if (!p) return;
           const ctx = p.getContext("2d"); ctx.fillStyle = "#fff"; ctx.fillRect(0, 0, p.width, p.height);
           ctx.strokeStyle = "#ddd"; ctx.beginPath();
-          const [cx, cy] = padXY(0, 0); ctx.moveTo(cx, 0); ctx.lineTo(cx, p.height); ctx.moveTo(0, cy); ctx.lineTo(p.width, cy); ctx.stroke();
+          const [cx, cy] = padXY(0, 0);
+          ctx.moveTo(cx, 0); ctx.lineTo(cx, p.height); ctx.moveTo(0, cy); ctx.lineTo(p.width, cy); ctx.stroke();
           for (let n = 0; n < N; n++) {
             const [x, y] = padXY(MU[2 * n], MU[2 * n + 1]);
             ctx.fillStyle = COLORS[LABELS[n] % 10]; ctx.fillRect(x - 1, y - 1, 2, 2);
           }
           const [x, y] = padXY(z[0], z[1]);
-          ctx.strokeStyle = "#000"; ctx.lineWidth = 2; ctx.beginPath(); ctx.arc(x, y, 6, 0, 2 * Math.PI); ctx.stroke(); ctx.lineWidth = 1;
+          ctx.strokeStyle = "#000"; ctx.lineWidth = 2;
+          ctx.beginPath(); ctx.arc(x, y, 6, 0, 2 * Math.PI); ctx.stroke(); ctx.lineWidth = 1;
         }
         function redraw() {
           drawGray(document.getElementById("out"), vaeDecode(z), 1);
@@ -171,7 +181,8 @@ public static class ExplorePage
         const order = [...Array(J).keys()].sort((a, b) => VAE.score[b] - VAE.score[a] || a - b);
         for (const j of order) {
           const div = document.createElement("div"); div.className = "sl";
-          const label = document.createElement("label"); label.textContent = "z" + j + " " + VAE.scoreName + " " + VAE.score[j].toFixed(2);
+          const label = document.createElement("label");
+          label.textContent = "z" + j + " " + VAE.scoreName + " " + VAE.score[j].toFixed(2);
           const input = document.createElement("input");
           input.type = "range"; input.min = -R; input.max = R; input.step = R / 100; input.value = 0;
           const text = document.createElement("span");
@@ -181,10 +192,12 @@ public static class ExplorePage
         function loadImage(n) {
           for (let j = 0; j < J; j++) z[j] = MU[n * J + j];
           drawGray(document.getElementById("orig"), IMAGES.subarray(n * S * S, (n + 1) * S * S), 1 / 255);
-          document.getElementById("origcap").textContent = "test image " + n + " (label " + LABELS[n] + "); left: the decode of its μ";
+          document.getElementById("origcap").textContent =
+            "test image " + n + " (label " + LABELS[n] + "); left: the decode of its μ";
           redraw();
         }
-        document.getElementById("rand").addEventListener("click", () => loadImage(Math.floor(Math.random() * VAE.imageCount)));
+        document.getElementById("rand").addEventListener("click",
+          () => loadImage(Math.floor(Math.random() * VAE.imageCount)));
         document.getElementById("zero").addEventListener("click", () => { z.fill(0); redraw(); });
         const pad = document.getElementById("pad");
         if (pad) pad.addEventListener("mousemove", e => {

@@ -143,7 +143,8 @@ public static class LatentMap
     /// </summary>
     public static GrayImage RangeGrid(VaeModel model, (double X0, double X1, double Y0, double Y1) range, int n = 20)
     {
-        if (model.Latent != 2) throw new ArgumentException($"the grid needs a 2-D latent space, the model has {model.Latent}");
+        if (model.Latent != 2)
+            throw new ArgumentException($"the grid needs a 2-D latent space, the model has {model.Latent}");
         ArgumentOutOfRangeException.ThrowIfLessThan(n, 2);
         var z = new Tensor(n * n, 2, name: "z");
         for (int r = 0; r < n; r++)
@@ -157,7 +158,8 @@ public static class LatentMap
         return GrayImage.Grid(images, n * n, n, n, GrayImage.SideOf(model.Config.Input), border: 0);
     }
 
-    /// <summary>The axes <see cref="Scatter"/> uses by default: each the central 99% of μ, widened by 5% each side.</summary>
+    /// <summary>The axes <see cref="Scatter"/> uses by default: each the central 99% of μ, widened by 5% each
+    /// side.</summary>
     public static (double X0, double X1, double Y0, double Y1) Range(LatentCodes codes, int dimX, int dimY)
     {
         var (x0, x1) = AxisRange(codes, dimX);

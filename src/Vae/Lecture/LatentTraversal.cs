@@ -50,7 +50,8 @@ public static class LatentTraversal
 
     /// <summary>
     /// The picture: a title, the swept values over the columns, and one labelled row per dimension
-    /// ("z3  KL 2.41", then the row's entry of <paramref name="notes"/> if given). Digits are drawn <paramref name="scale"/>× enlarged.
+    /// ("z3  KL 2.41", then the row's entry of <paramref name="notes"/> if given). Digits are drawn
+    /// <paramref name="scale"/>× enlarged.
     /// </summary>
     public static GrayImage Picture(VaeModel model, IReadOnlyList<int> dims, LatentCodes codes, ReadOnlySpan<float> z0,
         float range, int steps, string title, int scale = 2, IReadOnlyList<string>? notes = null)
@@ -59,7 +60,8 @@ public static class LatentTraversal
         const int border = 2, text = 2, gap = 8;
         var grid = GrayImage.Grid(images, dims.Count * steps, dims.Count, steps, GrayImage.SideOf(model.Config.Input), border, scale, borderValue: Canvas.Paper);
         int nameWidth = dims.Max(d => $"z{d}".Length);
-        var labels = dims.Select((d, r) => $"{$"z{d}".PadRight(nameWidth)}  {codes.ScoreName} {Canvas.F(codes.Score[d], "0.00")}" +
+        var labels = dims.Select((d, r) =>
+            $"{$"z{d}".PadRight(nameWidth)}  {codes.ScoreName} {Canvas.F(codes.Score[d], "0.00")}" +
             (notes == null ? "" : "  " + notes[r])).ToArray();
         int labelWidth = labels.Max(l => PixelFont.Width(l, text)) + gap;
         int lineHeight = PixelFont.Height(text) + gap;

@@ -78,7 +78,8 @@ public sealed class VaeModel
 
     public int Latent => Config.Latent;
 
-    /// <summary>The decoder's layers in order, the output layer (logits) last; the hidden ones use the activation.</summary>
+    /// <summary>The decoder's layers in order, the output layer (logits) last; the hidden ones use the
+    /// activation.</summary>
     public IReadOnlyList<Linear> DecoderLayers => [.. _decoder, _output];
     public bool IsVariational => Config.Kind == ModelKind.Vae;
 

@@ -9,7 +9,8 @@ public class DisentanglementTests
     private static readonly int[] Counts = [3, 8, 10];
     private const int N = 4000, Latent = 5;
 
-    /// <summary>Codes where dimension k is factor k (standardised, plus a little noise) and dims 3, 4 are noise.</summary>
+    /// <summary>Codes where dimension k is factor k (standardised, plus a little noise) and dims 3, 4 are
+    /// noise.</summary>
     private static (float[] Codes, int[] Levels) PerfectCode(ulong seed = 1)
     {
         var rng = new Rng(seed);
@@ -20,7 +21,8 @@ public class DisentanglementTests
             for (int k = 0; k < 3; k++)
             {
                 levels[i * 3 + k] = rng.NextInt(Counts[k]);
-                codes[i * Latent + k] = (levels[i * 3 + k] - (Counts[k] - 1) / 2f) / Counts[k] * 3.4f + 0.01f * rng.NextGaussian();
+                codes[i * Latent + k] = (levels[i * 3 + k] - (Counts[k] - 1) / 2f) / Counts[k] * 3.4f
+                    + 0.01f * rng.NextGaussian();
             }
             codes[i * Latent + 3] = rng.NextGaussian();
             codes[i * Latent + 4] = rng.NextGaussian();
@@ -56,6 +58,9 @@ public class DisentanglementTests
         return result;
     }
 
+    private static FactorVaeResult FactorVae(float[] codes, int[] levels) =>
+        Disentanglement.FactorVae(codes, Latent, levels, Counts, new Rng(3), trainVotes: 2000, evalVotes: 1000);
+
     [Test]
     public void PerfectCodeScoresNearOneAndNamesTheRightDimensions()
     {
@@ -67,7 +72,7 @@ public class DisentanglementTests
             Assert.That(mig.Factors[k].BestDim, Is.EqualTo(k));
             Assert.That(mig.Factors[k].NormalizedMi, Is.GreaterThan(0.95));
         }
-        var fv = Disentanglement.FactorVae(codes, Latent, levels, Counts, new Rng(3), trainVotes: 2000, evalVotes: 1000);
+        var fv = FactorVae(codes, levels);
         Assert.That(fv.Accuracy, Is.GreaterThan(0.98));
     }
 
@@ -79,8 +84,8 @@ public class DisentanglementTests
         double perfect = Disentanglement.Mig(codes, Latent, levels, Names, Counts).Mean;
         double mixed = Disentanglement.Mig(rotated, Latent, levels, Names, Counts).Mean;
         Assert.That(mixed, Is.LessThan(0.5 * perfect));
-        double fvPerfect = Disentanglement.FactorVae(codes, Latent, levels, Counts, new Rng(3), trainVotes: 2000, evalVotes: 1000).Accuracy;
-        double fvMixed = Disentanglement.FactorVae(rotated, Latent, levels, Counts, new Rng(3), trainVotes: 2000, evalVotes: 1000).Accuracy;
+        double fvPerfect = FactorVae(codes, levels).Accuracy;
+        double fvMixed = FactorVae(rotated, levels).Accuracy;
         Assert.That(fvMixed, Is.LessThan(fvPerfect - 0.15));
         TestContext.Out.WriteLine($"MIG {perfect:F3} → {mixed:F3}; FactorVAE {fvPerfect:F3} → {fvMixed:F3}");
     }
@@ -94,7 +99,7 @@ public class DisentanglementTests
         rng.FillGaussian(noise);
         var mig = Disentanglement.Mig(noise, Latent, levels, Names, Counts);
         Assert.That(mig.Mean, Is.LessThan(0.03));
-        var fv = Disentanglement.FactorVae(noise, Latent, levels, Counts, new Rng(3), trainVotes: 2000, evalVotes: 1000);
+        var fv = FactorVae(noise, levels);
         Assert.That(fv.Accuracy, Is.LessThan(0.5));   // chance is 1/3 plus what a 5-dim majority vote can fit
     }
 

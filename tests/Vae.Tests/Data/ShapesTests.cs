@@ -74,7 +74,8 @@ public class ShapesTests
                 for (int k = 0; k < 5; k++)
                 {
                     levels[k] = Array.FindIndex(f[k].Values, v => (float)v == values[k]);
-                    Assert.That(levels[k], Is.GreaterThanOrEqualTo(0), $"image {n}: {f[k].Name} {values[k]} is not a level");
+                    Assert.That(levels[k], Is.GreaterThanOrEqualTo(0),
+                        $"image {n}: {f[k].Name} {values[k]} is not a level");
                 }
                 Assert.That(keys.Add(string.Join(',', levels)), Is.True);
                 Assert.That(set.Labels[n], Is.EqualTo(levels[0]));

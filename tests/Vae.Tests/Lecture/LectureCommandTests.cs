@@ -86,11 +86,13 @@ public class LectureCommandTests
         string a = _dir.File("from-default.png"), b = _dir.File("from-0.png"), c = _dir.File("from-zero.png");
         string[] common = ["--checkpoint", _model3, "--data", _data, "--steps", "3", "--scale", "1", "--threads", "1"];
         Assert.That(new TraverseCommand().Run([.. common, "--out", a]), Is.EqualTo(ExitCodes.Ok));
-        Assert.That(new TraverseCommand().Run([.. common, "--from-test-index", "0", "--out", b]), Is.EqualTo(ExitCodes.Ok));
+        Assert.That(new TraverseCommand().Run([.. common, "--from-test-index", "0", "--out", b]),
+            Is.EqualTo(ExitCodes.Ok));
         Assert.That(new TraverseCommand().Run([.. common, "--from-zero", "--out", c]), Is.EqualTo(ExitCodes.Ok));
         Assert.That(File.ReadAllBytes(a), Is.EqualTo(File.ReadAllBytes(b)));
         Assert.That(File.ReadAllBytes(a), Is.Not.EqualTo(File.ReadAllBytes(c)));
-        int rc = Dispatch(["traverse", .. common, "--from-zero", "--from-test-index", "2", "--out", _dir.File("bad.png")]);
+        int rc = Dispatch(["traverse", .. common, "--from-zero", "--from-test-index", "2",
+            "--out", _dir.File("bad.png")]);
         Assert.That(rc, Is.EqualTo(ExitCodes.BadInput));
     }
 
@@ -111,13 +113,17 @@ public class LectureCommandTests
     [Test]
     public void LatentMapDrawsSigmaEllipsesAndHonoursAFixedRange()
     {
-        string a = Path.Combine(_dir.Path, "ell"), b = Path.Combine(_dir.Path, "noell"), c = Path.Combine(_dir.Path, "r9");
+        string a = Path.Combine(_dir.Path, "ell"), b = Path.Combine(_dir.Path, "noell");
+        string c = Path.Combine(_dir.Path, "r9");
         string[] common = ["--checkpoint", _model2, "--data", _data, "--grid", "4", "--threads", "1"];
         // The tiny model's σ is near 1, so its ellipses show on axes of ±3.
-        Assert.That(new LatentMapCommand().Run([.. common, "--range", "3", "--ellipses", "5", "--out", a]), Is.EqualTo(ExitCodes.Ok));
-        Assert.That(new LatentMapCommand().Run([.. common, "--range", "3", "--ellipses", "0", "--out", b]), Is.EqualTo(ExitCodes.Ok));
+        Assert.That(new LatentMapCommand().Run([.. common, "--range", "3", "--ellipses", "5", "--out", a]),
+            Is.EqualTo(ExitCodes.Ok));
+        Assert.That(new LatentMapCommand().Run([.. common, "--range", "3", "--ellipses", "0", "--out", b]),
+            Is.EqualTo(ExitCodes.Ok));
         Assert.That(new LatentMapCommand().Run([.. common, "--range", "9", "--out", c]), Is.EqualTo(ExitCodes.Ok));
-        string Bytes(string dir, string f) => Convert.ToHexString(SHA256.HashData(File.ReadAllBytes(Path.Combine(dir, f))));
+        string Bytes(string dir, string f) =>
+            Convert.ToHexString(SHA256.HashData(File.ReadAllBytes(Path.Combine(dir, f))));
         Assert.That(Bytes(a, "latent_scatter.png"), Is.Not.EqualTo(Bytes(b, "latent_scatter.png")));
         Assert.That(Bytes(a, "range_grid.png"), Is.EqualTo(Bytes(b, "range_grid.png")));
         Assert.That(Bytes(c, "range_grid.png"), Is.Not.EqualTo(Bytes(b, "range_grid.png")));
