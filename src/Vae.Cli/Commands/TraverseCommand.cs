@@ -76,7 +76,8 @@ public sealed class TraverseCommand : ICommand
     }
 
     private static string LabelName(IDataset d, byte label) =>
-        label < d.LabelNames.Count ? $"a {d.LabelNames[label]}" : $"label {label}";
+        label >= d.LabelNames.Count ? $"label {label}"
+        : ("aeiou".Contains(d.LabelNames[label][0]) ? "an " : "a ") + d.LabelNames[label];
 
     private static string Fmt(double v) => v.ToString("0.###", System.Globalization.CultureInfo.InvariantCulture);
 
