@@ -3,7 +3,7 @@
 # `vae disentanglement`, then one table of mean ± sd over the seeds.
 #   scripts/beta-sweep.sh [OUT]          (default OUT: results/beta-sweep; runs already there are kept)
 # Knobs (environment): BETAS="1 2 4 8 16" SEEDS="1 2 3" EPOCHS=15 HIDDEN=256,128 LATENT=10 THREADS=2
-#   EXTRA="--capacity 8 --capacity-iters 3000" (any further train options)
+#   EXTRA="--capacity 8 --capacity-iters 3000" (any further train options; with --capacity, BETAS is not used)
 #   VAE="dotnet run --project src/Vae.Cli -c Release --" (the command that runs vae)
 # Each training run prints its progress to OUT/NAME.log; this script prints one line per run and the table.
 set -eu
@@ -18,12 +18,17 @@ EXTRA=${EXTRA:-}
 VAE=${VAE:-"dotnet run --project src/Vae.Cli -c Release --"}
 mkdir -p "$OUT"
 CSV="$OUT/disentanglement.csv"
+case "$EXTRA" in *--capacity*) BETAS=capacity ;; esac   # the capacity objective replaces β
 for seed in $SEEDS; do
   for beta in $BETAS; do
-    run="$OUT/b${beta}_s${seed}"
+    if [ "$beta" = capacity ]; then
+      run="$OUT/cap_s${seed}"; objective=""
+    else
+      run="$OUT/b${beta}_s${seed}"; objective="--beta $beta"
+    fi
     if [ ! -f "$run/model.safetensors" ]; then
       echo "$(date -u +%T) training $run"
-      $VAE train --dataset shapes --out "$run" --epochs "$EPOCHS" --beta "$beta" --latent "$LATENT" \
+      $VAE train --dataset shapes --out "$run" --epochs "$EPOCHS" $objective --latent "$LATENT" \
         --hidden "$HIDDEN" --seed "$seed" --threads "$THREADS" $EXTRA > "$run.log" 2>&1
     fi
     if ! grep -q "^$run/model.safetensors," "$CSV" 2>/dev/null; then

@@ -75,11 +75,13 @@ public sealed class DisentanglementCommand : ICommand
                 file.WriteLine("checkpoint,beta,capacity,seed,epoch,test_recon,test_kl,active_units,mig,mig_continuous,"
                     +
                     string.Join(',', r.Mig.Factors.Select(f => "mig_" + f.Factor)) + ",factorvae");
-            string Meta(string key) => loaded.Metadata.GetValueOrDefault(key) ?? "";
+            // objective.* since the Structure change, train.* in checkpoints written before it
+            string Meta(string key) => loaded.Metadata.GetValueOrDefault("objective." + key)
+                ?? loaded.Metadata.GetValueOrDefault("train." + key) ?? "";
             string perFactor = string.Join(',', r.Mig.Factors.Select(f => f.Mig.ToString("F4", inv)));
             file.WriteLine(string.Create(inv,
-                $"{path},{Meta("train.beta")},{Meta("train.capacity")},{Meta("train.seed")},"
-                + $"{Meta("epoch")},{e.Reconstruction:F3},{e.Kl:F3},{active},{r.Mig.Mean:F4},{r.ContinuousMig:F4},"
+                $"{path},{Meta("beta")},{Meta("capacity")},{Meta("seed")},"
+                + $"{loaded.Metadata.GetValueOrDefault("epoch")},{e.Reconstruction:F3},{e.Kl:F3},{active},{r.Mig.Mean:F4},{r.ContinuousMig:F4},"
                 + $"{perFactor},{r.FactorVae.Accuracy:F4}"));
         }
         return ExitCodes.Ok;

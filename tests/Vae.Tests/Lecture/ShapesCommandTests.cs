@@ -41,6 +41,8 @@ public class ShapesCommandTests
             var lines = File.ReadAllLines(csv);
             Assert.That(lines, Has.Length.EqualTo(1 + run));
             Assert.That(lines[run].Split(','), Has.Length.EqualTo(lines[0].Split(',').Length));
+            var row = lines[0].Split(',').Zip(lines[run].Split(',')).ToDictionary(p => p.First, p => p.Second);
+            Assert.That((row["beta"], row["capacity"], row["seed"], row["epoch"]), Is.EqualTo(("1", "off", "7", "1")));
         }
     }
 
