@@ -2,7 +2,7 @@
 # One Markdown row per β (or per capacity) from the CSV that `vae disentanglement --csv` appends to: mean ± sd
 # (sample sd, n − 1) over the seeds of test reconstruction, KL, active units, MIG (all factors, continuous
 # factors scale/x/y, and each factor) and the FactorVAE score.
-#   scripts/sweep-table.sh results/beta-sweep/disentanglement.csv
+#   docs/experiments/sweep-table.sh results/beta-sweep/disentanglement.csv
 set -eu
 awk -F, '
 NR == 1 { for (i = 1; i <= NF; i++) col[$i] = i; nf = NF; next }
