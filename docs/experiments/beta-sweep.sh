@@ -1,5 +1,5 @@
 #!/bin/sh
-# The β sweep of docs/lecture.md §7: a β-VAE per (β, seed) on the shapes set, each scored by
+# The β sweep of docs/lecture.md §8: a β-VAE per (β, seed) on the shapes set, each scored by
 # `vae disentanglement`, then one table of mean ± sd over the seeds.
 #   docs/experiments/beta-sweep.sh [OUT]          (default OUT: results/beta-sweep; runs already there are kept)
 # Knobs (environment): BETAS="1 2 4 8 16" SEEDS="1 2 3" EPOCHS=15 HIDDEN=256,128 LATENT=10 THREADS=2
