@@ -19,6 +19,10 @@ internal static class TestPaths
         }
     }
 
+    /// <summary>The committed slice of real Fashion-MNIST: its first 300 training and 200 test items.</summary>
+    public static string FashionSlice =>
+        Path.Combine(TestContext.CurrentContext.TestDirectory, "TestData", "fashion-mnist-slice");
+
     /// <summary>
     /// The full MNIST fetched by 'vae fetch-mnist' (VAE_DATA, else the repository's data/mnist), or null when it is not
     /// there. .ci/run fetches it before the tests, so in CI the full-data tests run.
@@ -29,5 +33,20 @@ internal static class TestPaths
         for (var d = new DirectoryInfo(TestContext.CurrentContext.TestDirectory); dir == null && d != null; d = d.Parent)
             if (File.Exists(Path.Combine(d.FullName, "Vae.sln"))) dir = Path.Combine(d.FullName, "data", "mnist");
         return dir != null && Mnist.FilesPresent(dir) ? dir : null;
+    }
+
+    /// <summary>
+    /// The full Fashion-MNIST fetched by 'vae fetch --dataset fashion-mnist' into the repository's data/fashion-mnist,
+    /// or null when it is not there (.ci/run fetches it).
+    /// </summary>
+    public static string? FullFashionMnist()
+    {
+        for (var d = new DirectoryInfo(TestContext.CurrentContext.TestDirectory); d != null; d = d.Parent)
+            if (File.Exists(Path.Combine(d.FullName, "Vae.sln")))
+            {
+                string dir = Path.Combine(d.FullName, "data", "fashion-mnist");
+                return Mnist.FilesPresent(dir) ? dir : null;
+            }
+        return null;
     }
 }

@@ -5,7 +5,7 @@ public static class Datasets
 {
     public const string Default = "mnist";
 
-    private static readonly IDataset[] All = [new MnistDataset(), new ShapesDataset()];
+    private static readonly IDataset[] All = [new MnistDataset(), new ShapesDataset(), new FashionMnistDataset()];
 
     public static IReadOnlyList<string> Names => All.Select(d => d.Name).ToArray();
 

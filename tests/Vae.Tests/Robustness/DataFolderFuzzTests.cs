@@ -22,6 +22,7 @@ public class DataFolderFuzzTests
     {
         ["mnist"] = () => TestPaths.Slice,
         ["shapes"] = () => Directory.CreateTempSubdirectory("vae-shapes-seed-").FullName,   // made in memory: no files
+        ["fashion-mnist"] = () => TestPaths.FashionSlice,
     };
 
     public static IEnumerable<string> Names => Datasets.Names;
