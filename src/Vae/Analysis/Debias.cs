@@ -17,14 +17,23 @@ public enum DebiasCombine
     Product,
 }
 
-/// <summary>The resampling settings of a DB-VAE run: histogram bins per dimension, smoothing α, combination.</summary>
-public sealed record DebiasOptions(int Bins = 10, double Alpha = 0.001, DebiasCombine Combine = DebiasCombine.Max)
+/// <summary>
+/// The resampling settings: histogram bins per dimension, smoothing α, how dimensions combine, a temperature
+/// exponent τ on the combined weight (1 = as the paper; 0 = uniform) and a cap on any one P as a multiple of 1/N
+/// (∞ = none).
+/// </summary>
+public sealed record DebiasOptions(int Bins = 10, double Alpha = 0.001, DebiasCombine Combine = DebiasCombine.Max,
+    double Power = 1, double Cap = double.PositiveInfinity)
 {
     public void Validate()
     {
         if (Bins < 1) throw new ArgumentException("debias bins must be >= 1");
         if (!(Alpha >= 0) || !double.IsFinite(Alpha)) throw new ArgumentException("debias alpha must be >= 0");
+        if (!(Power >= 0) || !double.IsFinite(Power)) throw new ArgumentException("debias power must be >= 0");
+        if (!(Cap >= 1)) throw new ArgumentException("debias cap must be >= 1 (a multiple of uniform)");
     }
+
+    public string CombineName => Combine == DebiasCombine.Max ? "max" : "product";
 }
 
 /// <summary>
@@ -71,7 +80,10 @@ public static class Debias
         return w;
     }
 
-    /// <summary>The sampling probabilities P (Σ P = 1) of <paramref name="count"/> images from their μ (count × latent).</summary>
+    /// <summary>
+    /// The sampling probabilities P (Σ P = 1) of <paramref name="count"/> images from their μ (count × latent):
+    /// P ∝ w(x)^τ, then capped at <see cref="DebiasOptions.Cap"/>/count with the excess spread over the rest.
+    /// </summary>
     public static double[] Probabilities(ReadOnlySpan<float> mu, int count, int latent, DebiasOptions options)
     {
         options.Validate();
@@ -83,17 +95,50 @@ public static class Debias
             for (int n = 0; n < count; n++)
                 combined[n] = options.Combine == DebiasCombine.Max ? Math.Max(combined[n], w[n]) : combined[n] + Math.Log(w[n]);
         }
-        if (options.Combine == DebiasCombine.Product)
+        if (options.Combine == DebiasCombine.Product || options.Power != 1)
         {
-            // exp(log w − max log w): the product of 20 weights near 1/60000 underflows a double; the ratio does not.
+            if (options.Combine == DebiasCombine.Max)
+                for (int n = 0; n < count; n++) combined[n] = Math.Log(combined[n]);
+            // exp(τ(log w − max log w)): the product of 20 weights near 1/60000 underflows a double; the ratio does
+            // not.
             double top = double.NegativeInfinity;
             foreach (double v in combined) top = Math.Max(top, v);
-            for (int n = 0; n < count; n++) combined[n] = Math.Exp(combined[n] - top);
+            for (int n = 0; n < count; n++) combined[n] = Math.Exp(options.Power * (combined[n] - top));
         }
-        double sum = 0;
-        foreach (double v in combined) sum += v;
-        for (int n = 0; n < count; n++) combined[n] /= sum;
+        Normalise(combined);
+        if (double.IsFinite(options.Cap)) CapAt(combined, options.Cap / count);
         return combined;
+    }
+
+    private static void Normalise(Span<double> p)
+    {
+        double sum = 0;
+        foreach (double v in p) sum += v;
+        for (int n = 0; n < p.Length; n++) p[n] /= sum;
+    }
+
+    /// <summary>
+    /// P_i ← min(s·P_i, cap) with s ≥ 1 chosen so Σ P = 1 again (water-filling, s found by bisection): the images
+    /// above the cap give their excess to the others in proportion to their P. cap·count ≥ 1 makes it solvable.
+    /// </summary>
+    public static void CapAt(Span<double> p, double cap)
+    {
+        double Total(ReadOnlySpan<double> q, double s)
+        {
+            double t = 0;
+            foreach (double v in q) t += Math.Min(s * v, cap);
+            return t;
+        }
+        if (Total(p, 1) >= 1 - 1e-15 && p.ToArray().Max() <= cap) return;
+        double lo = 1, hi = 2;
+        while (Total(p, hi) < 1 && hi < 1e300) { lo = hi; hi *= 2; }
+        for (int i = 0; i < 200 && hi - lo > lo * 1e-15; i++)
+        {
+            double mid = 0.5 * (lo + hi);
+            if (Total(p, mid) < 1) lo = mid; else hi = mid;
+        }
+        for (int n = 0; n < p.Length; n++) p[n] = Math.Min(hi * p[n], cap);
+        Normalise(p);
     }
 
     /// <summary>Kish's effective sample size (Σ P)² / Σ P²: count for uniform P, 1 when one image takes all.</summary>
@@ -146,10 +191,13 @@ public static class Debias
 
     /// <summary>
     /// Two labelled 8×8 grids side by side: the <paramref name="perGrid"/> (≤ 64) images with the highest P, and those
-    /// with the lowest, each grid titled and its digit labels counted underneath.
+    /// with the lowest, each grid titled and its digit labels counted underneath; with <paramref name="flagged"/>, also
+    /// how many of each grid carry that flag (named <paramref name="flagName"/>).
     /// </summary>
-    public static GrayImage Picture(ImageSet data, ReadOnlySpan<double> p, int perGrid = 64)
+    public static GrayImage Picture(ImageSet data, ReadOnlySpan<double> p, int perGrid = 64, bool[]? flagged = null,
+        string flagName = "")
     {
+        if (flagged != null && flagged.Length != data.Count) throw new ArgumentException("one flag per image");
         if (p.Length != data.Count) throw new ArgumentException($"{p.Length} probabilities for {data.Count} images");
         perGrid = Math.Min(Math.Min(perGrid, 64), data.Count);
         var pArray = p.ToArray();
@@ -172,20 +220,26 @@ public static class Debias
         string[][] notes = chosen.Select(idx => new[]
         {
             "labels " + Counts(idx),
-            "P = " + Canvas.F(pArray[idx[0]] * data.Count, "0.##") + " to " + Canvas.F(pArray[idx[^1]] * data.Count, "0.##") + " × uniform",
+            "P = " + Times(pArray[idx[0]] * data.Count) + " to " + Times(pArray[idx[^1]] * data.Count) + " × uniform",
+            flagged == null ? "" : $"{flagName}: {idx.Count(i => flagged[i])} of {idx.Length}",
         }).ToArray();
         int columnWidth = Math.Max(grids[0].Width, notes.SelectMany(n => n).Max(t => PixelFont.Width(t, 1)));
-        var page = new GrayImage(gap + 2 * columnWidth + 2 * gap, top + grids[0].Height + 2 * PixelFont.Height(1) + 4 + gap, Canvas.Paper);
+        int lines = flagged == null ? 2 : 3;
+        var page = new GrayImage(gap + 2 * columnWidth + 2 * gap,
+            top + grids[0].Height + lines * (PixelFont.Height(1) + 2) + 2 + gap, Canvas.Paper);
         for (int g = 0; g < 2; g++)
         {
             int x = gap + g * (columnWidth + gap);
             PixelFont.Draw(page, titles[g], x, gap / 2, Canvas.Ink, text);
             Canvas.Paste(page, grids[g], x, top);
-            for (int line = 0; line < 2; line++)
+            for (int line = 0; line < lines; line++)
                 PixelFont.Draw(page, notes[g][line], x, top + grids[g].Height + 4 + line * (PixelFont.Height(1) + 2), Canvas.Ink, 1);
         }
         return page;
     }
+
+    // A multiple of uniform for the picture's notes: two decimals, or two significant digits below 0.01.
+    private static string Times(double v) => Canvas.F(v, v >= 0.01 || v == 0 ? "0.##" : "0.0#E+0");
 
     private static void Check(ReadOnlySpan<float> mu, int count, int latent, int bins, double alpha)
     {
