@@ -30,7 +30,31 @@ public static class ModelGradCheck
         results.AddRange(CheckOne("vae loss", vae, seed, batch, perTensor, perLayer: true));
         var ae = vae with { Kind = ModelKind.Ae, Likelihood = Likelihood.Gaussian };
         results.AddRange(CheckOne("ae loss ‖x−x̂‖²", ae, seed, batch, perTensor, perLayer: false));
+        results.AddRange(CheckDbVae(ClassifierObjective.WithHead(vae), seed, batch, perTensor));
         return results;
+    }
+
+    /// <summary>
+    /// The DB-VAE loss (cross-entropy of the class head + the positives' λ-weighted VAE term) on a half-positive batch:
+    /// the head, and the encoder's first layer, which both terms reach.
+    /// </summary>
+    private static IEnumerable<GradCheckResult> CheckDbVae(VaeConfig config, ulong seed, int batch, int perTensor)
+    {
+        var model = new VaeModel(config);
+        var rng = new Rng(seed, 102);
+        model.Initialize(rng);
+        var x = new Tensor(batch, config.Input, name: "x");
+        foreach (ref float v in x.Data) v = rng.NextFloat();
+        var eps = new Tensor(batch, config.Latent, name: "eps");
+        rng.FillGaussian(eps.Data);
+        var labels = Enumerable.Range(0, batch).Select(i => i < batch / 2 ? (byte)1 : (byte)0).ToArray();
+        var objective = new ClassifierObjective { VaeWeight = 0.05f };
+        Tensor Loss(Tape tape) => objective.Forward(tape, model, x, labels, eps).Loss;
+        var sample = new Rng(seed, 103);
+        var checkedTensors = model.Parameters.Tensors
+            .Where(t => t.Name.StartsWith("head.", StringComparison.Ordinal) || t.Name == "fc1.weight");
+        foreach (var t in checkedTensors)
+            yield return GradCheck.Check($"dbvae loss ∂/∂{t.Name}", Loss, [t], perTensor, sample);
     }
 
     private static IEnumerable<GradCheckResult> CheckOne(string name, VaeConfig config, ulong seed, int batch, int perTensor, bool perLayer)

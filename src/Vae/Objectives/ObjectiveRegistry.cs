@@ -8,6 +8,7 @@ public static class ObjectiveRegistry
     private static readonly Dictionary<string, Func<IReadOnlyDictionary<string, string>, IObjective>> Readers = new()
     {
         [ElboObjective.Id] = ElboObjective.FromMetadata,
+        [ClassifierObjective.Id] = ClassifierObjective.FromMetadata,
     };
 
     public static IReadOnlyList<string> Names => Readers.Keys.ToArray();

@@ -3,6 +3,10 @@ using static Vae.Reporting.Html;
 
 namespace Vae.Reporting;
 
+/// <summary>One series of a grouped bar chart: a value (and an error-bar half-length) per group, a legend name, a
+/// colour.</summary>
+public sealed record BarSeries(string Name, IReadOnlyList<double> Values, IReadOnlyList<double>? Errors, string Color);
+
 /// <summary>One line of a chart: (x, y) points, a legend name and a CSS colour.</summary>
 public sealed record ChartSeries(string Name, IReadOnlyList<double> X, IReadOnlyList<double> Y, string Color);
 
@@ -75,6 +79,63 @@ public static class SvgChart
             string fill = highlight == null || highlight[i] ? color : dimColor;
             sb.Append($"<rect x=\"{N(Left + i * slot + slot * 0.15)}\" y=\"{N(Py(v))}\" width=\"{N(slot * 0.7)}\" " +
                       $"height=\"{N(Top + ph - Py(v))}\" fill=\"{Escape(fill)}\"><title>{i}: {G(values[i])}</title></rect>");
+        }
+        return sb.Append("</svg>").ToString();
+    }
+
+    /// <summary>
+    /// Bars grouped by category: in each group one bar per series, side by side, with ± error bars when given;
+    /// group labels under the axis (slanted), the legend above the plot. The y axis spans [yMin, yMax].
+    /// </summary>
+    public static string GroupedBars(string title, string yLabel, IReadOnlyList<string> groups,
+        IReadOnlyList<BarSeries> series, double yMin, double yMax, int height = 340)
+    {
+        int n = groups.Count, k = series.Count;
+        int width = Math.Clamp(Left + Right + (14 * k + 24) * n, 420, 1400);
+        // Room under the axis for the slanted group labels.
+        int bottom = Bottom + 6 * Math.Min(24, groups.DefaultIfEmpty("").Max(g => g.Length));
+        var (y0, y1, yTicks) = Axis(yMin, yMax, integer: false);
+        double pw = width - Left - Right, ph = height - Top - bottom;
+        double slot = n == 0 ? pw : pw / n, bar = slot * 0.8 / Math.Max(k, 1);
+        double Py(double y) => Top + ph - (Math.Clamp(y, y0, y1) - y0) / (y1 - y0) * ph;
+
+        var sb = Open(width, height, title);
+        foreach (double t in yTicks)
+            sb.Append($"<line x1=\"{Left}\" y1=\"{N(Py(t))}\" x2=\"{width - Right}\" y2=\"{N(Py(t))}\" ")
+              .Append("stroke=\"#e3e3e3\"/>")
+              .Append($"<text x=\"{Left - 7}\" y=\"{N(Py(t) + 4)}\" text-anchor=\"end\" font-size=\"11\">")
+              .Append($"{G(t)}</text>");
+        for (int g = 0; g < n; g++)
+        {
+            for (int s = 0; s < k; s++)
+            {
+                double v = series[s].Values[g];
+                if (!double.IsFinite(v)) continue;
+                double x = Left + g * slot + slot * 0.1 + s * bar;
+                sb.Append($"<rect x=\"{N(x)}\" y=\"{N(Py(v))}\" width=\"{N(bar * 0.92)}\" ")
+                  .Append($"height=\"{N(Py(y0) - Py(v))}\" fill=\"{Escape(series[s].Color)}\">")
+                  .Append($"<title>{Escape(groups[g])}, {Escape(series[s].Name)}: {G(v)}</title></rect>");
+                if (series[s].Errors is { } e && double.IsFinite(e[g]) && e[g] > 0)
+                {
+                    double cx = x + bar * 0.46;
+                    sb.Append($"<line x1=\"{N(cx)}\" y1=\"{N(Py(v - e[g]))}\" x2=\"{N(cx)}\" ")
+                      .Append($"y2=\"{N(Py(v + e[g]))}\" stroke=\"#222\"/>");
+                }
+            }
+            double lx = Left + (g + 0.5) * slot, ly = height - bottom + 14;
+            sb.Append($"<text transform=\"translate({N(lx)} {N(ly)}) rotate(-30)\" text-anchor=\"end\" ")
+              .Append($"font-size=\"11\">{Escape(groups[g])}</text>");
+        }
+        sb.Append($"<line x1=\"{Left}\" y1=\"{Top}\" x2=\"{Left}\" y2=\"{N(Py(y0))}\" stroke=\"#333\"/>")
+          .Append($"<line x1=\"{Left}\" y1=\"{N(Py(y0))}\" x2=\"{width - Right}\" y2=\"{N(Py(y0))}\" stroke=\"#333\"/>")
+          .Append($"<text transform=\"translate(14 {N(Top + ph / 2)}) rotate(-90)\" text-anchor=\"middle\" ")
+          .Append($"font-size=\"12\">{Escape(yLabel)}</text>");
+        for (int s = 0; s < k; s++)
+        {
+            double lx = Left + 10 + 190 * s, ly = Top - 14;
+            sb.Append($"<rect x=\"{N(lx)}\" y=\"{N(ly - 8)}\" width=\"12\" height=\"10\" ")
+              .Append($"fill=\"{Escape(series[s].Color)}\"/>")
+              .Append($"<text x=\"{N(lx + 16)}\" y=\"{N(ly + 1)}\" font-size=\"11\">{Escape(series[s].Name)}</text>");
         }
         return sb.Append("</svg>").ToString();
     }
