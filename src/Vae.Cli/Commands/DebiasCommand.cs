@@ -11,13 +11,15 @@ using Vae.Analysis;
 namespace Vae.Cli.Commands;
 
 /// <summary>
-/// <c>vae debias</c>: the DB-VAE sampling probabilities (Amini et al. 2019) of the training set under a checkpoint's
-/// encoder: weights.csv, a picture of the most and least likely digits, and the effective sample size.
+/// <c>vae resampling-weights</c>: the latent-density sampling probabilities (the sampler of DB-VAE, Amini et al. 2019)
+/// of the training set under a checkpoint's encoder: weights.csv, a picture of the most and least likely digits, and
+/// the effective sample size.
 /// </summary>
 public sealed class DebiasCommand : ICommand
 {
-    public string Name => "debias";
-    public string Summary => "DB-VAE: sampling probabilities of the training digits from the latent density of their μ";
+    public string Name => "resampling-weights";
+    public string Summary => "latent-density resampling weights: sampling probabilities of the training images from " +
+        "the density of their μ";
 
     public int Run(IReadOnlyList<string> args)
     {
@@ -25,7 +27,7 @@ public sealed class DebiasCommand : ICommand
                 "with --bias-digit).")
             .Checkpoint()
             .Data()
-            .Option("out", "debias", "output folder (weights.csv, debias.png)", "DIR")
+            .Option("out", "resampling-weights", "output folder (weights.csv, debias.png)", "DIR")
             .Option("bins", "10", "histogram bins per latent dimension", "N")
             .Option("alpha", "0.001", "smoothing α added to each bin's density", "A")
             .Option("combine", "max", "combine the per-dimension weights by their max or their product", "max|product")

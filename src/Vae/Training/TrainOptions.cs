@@ -20,7 +20,8 @@ public sealed record TrainOptions
     /// <summary>Batch size for evaluation (does not change results, only speed and memory).</summary>
     public int EvalBatchSize { get; init; } = 1000;
     /// <summary>
-    /// DB-VAE resampling (Amini et al. 2019) when set: each epoch draws its N images with replacement from
+    /// Latent-density resampling (the sampler of DB-VAE, Amini et al. 2019, without its detector) when set: each epoch
+    /// draws its N images with replacement from
     /// <see cref="Debias.Probabilities"/> of the model's μ at the epoch's start, instead of a shuffle.
     /// </summary>
     public DebiasOptions? Debias { get; init; }

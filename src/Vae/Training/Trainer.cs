@@ -113,7 +113,8 @@ public sealed class Trainer
 
     /// <summary>
     /// The epoch's order: the identity shuffled by the shuffle stream as it stood at the epoch's start (or, with
-    /// --debias, N weighted draws from that stream), so a run resumed in the middle of an epoch rebuilds the same order.
+    /// --resample-latent, N weighted draws from that stream), so a run resumed in the middle of an epoch rebuilds the
+    /// same order.
     /// </summary>
     private void PrepareOrder(ImageSet train)
     {
@@ -121,11 +122,14 @@ public sealed class Trainer
         _shuffle.SetState(State.ShuffleAtEpochStart);
         if (Options.Debias is { } debias)
         {
-            // DB-VAE: N draws with replacement from P(μ of the weights at the epoch's start). A run resumed mid-epoch no
+            // Latent-density resampling: N draws with replacement from P(μ of the weights at the epoch's start). A run
+            // resumed mid-epoch no
             // longer has those weights, so P travels in the state (and the checkpoint); at an epoch start it is recomputed.
             if (State.BatchInEpoch == 0 || State.DebiasProbabilities == null)
             {
-                if (State.BatchInEpoch > 0) throw new InvalidOperationException("a --debias run resumed mid-epoch needs its saved probabilities");
+                if (State.BatchInEpoch > 0)
+                    throw new InvalidOperationException(
+                        "a --resample-latent run resumed mid-epoch needs its saved probabilities");
                 var codes = LatentCodes.Encode(Model, train, batchSize: Options.EvalBatchSize, threads: Options.Threads);
                 var p = Debias.Probabilities(codes.Mu, codes.Count, codes.Latent, debias);
                 State.DebiasProbabilities = Array.ConvertAll(p, v => (float)v);

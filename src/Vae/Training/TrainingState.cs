@@ -24,7 +24,8 @@ public sealed class TrainingState
     public LossSums EpochSums;
     public double EpochSeconds { get; set; }
     /// <summary>
-    /// With --debias: the sampling probabilities the epoch under way draws from (computed from the weights at its start,
+    /// With --resample-latent: the sampling probabilities the epoch under way draws from (computed from the weights at
+    /// its start,
     /// which a mid-epoch checkpoint no longer has). Saved as the tensor <c>state.debias_probabilities</c>; null otherwise.
     /// </summary>
     public float[]? DebiasProbabilities { get; set; }

@@ -10,8 +10,10 @@ using Vae.Training;
 namespace Vae.Tests.Lecture;
 
 /// <summary>
-/// DB-VAE resampling: the probabilities on synthetic latent codes with a known rare cluster, the effective sample
-/// size, weighted draws, the biased training set, and 'vae debias' / 'vae train --debias' on tiny models.
+/// Latent-density resampling (DB-VAE's sampler): the probabilities on synthetic latent codes with a known rare cluster,
+/// the effective sample
+/// size, weighted draws, the biased training set, and 'vae resampling-weights' / 'vae train --resample-latent' on tiny
+/// models.
 /// </summary>
 public class DebiasTests
 {
@@ -218,7 +220,7 @@ public class DebiasTests
         Checkpoint.Save(checkpoint, model);
 
         string outDir = dir.File("debias");
-        int rc = Dispatcher.Run(["debias", "--checkpoint", checkpoint, "--data", TestPaths.Slice, "--out", outDir,
+        int rc = Dispatcher.Run(["resampling-weights", "--checkpoint", checkpoint, "--data", TestPaths.Slice, "--out", outDir,
             "--bins", "5", "--combine", "product", "--threads", "1"]);
         Assert.That(rc, Is.EqualTo(ExitCodes.Ok));
         var lines = File.ReadAllLines(Path.Combine(outDir, "weights.csv"));
@@ -241,7 +243,7 @@ public class DebiasTests
         using var dir = new TempDir();
         string[] Args(string outDir, string epochs) =>
             ["train", "--data", TestPaths.Slice, "--out", outDir, "--epochs", epochs, "--hidden", "16", "--latent", "3",
-             "--batch-size", "50", "--threads", "1", "--debias", "--debias-bins", "6", "--bias-digit", "8", "--bias-keep", "0.2"];
+             "--batch-size", "50", "--threads", "1", "--resample-latent", "--resample-bins", "6", "--bias-digit", "8", "--bias-keep", "0.2"];
         Assert.That(Dispatcher.Run(Args(dir.File("a"), "2")), Is.EqualTo(ExitCodes.Ok));
         Assert.That(Dispatcher.Run(Args(dir.File("b"), "2")), Is.EqualTo(ExitCodes.Ok));
         var a = MetricsLosses(dir.File("a"));
@@ -255,6 +257,6 @@ public class DebiasTests
         Assert.That(MetricsLosses(dir.File("c")), Is.EqualTo(a));
         // The options cannot be changed on resume.
         Assert.That(Dispatcher.Run(["train", "--data", TestPaths.Slice, "--out", dir.File("c"), "--epochs", "3", "--resume",
-            "--debias"]), Is.EqualTo(ExitCodes.BadInput));
+            "--resample-latent"]), Is.EqualTo(ExitCodes.BadInput));
     }
 }

@@ -330,16 +330,16 @@ public class HostileFileTests
                 $"--data {TestPaths.Slice} --threads 2"));
     }
 
-    // ---- 5. resuming a --debias run on data of another size ----
+    // ---- 5. resuming a --resample-latent run on data of another size ----
 
     [Test]
-    public void ResumingADebiasRunOnOtherSizedDataIsOneLine()
+    public void ResumingAResampledRunOnOtherSizedDataIsOneLine()
     {
         using var temp = new TempDir();
         string run = temp.File("run");
         int steps = 0;
         var stopped = CliRun.Capture(() => new TrainCommand { StopWhen = () => ++steps > 2 }.Run(
-            CliRun.Tiny(run, "--epochs", "2", "--debias")[1..]));
+            CliRun.Tiny(run, "--epochs", "2", "--resample-latent")[1..]));
         Assert.That(stopped.Code, Is.EqualTo(ExitCodes.Interrupted), stopped.ToString());
 
         string data = CopyOfSlice(temp);   // 250 of the 300 training digits
