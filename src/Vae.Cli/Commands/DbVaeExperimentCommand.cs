@@ -58,7 +58,8 @@ public sealed class DbVaeExperimentCommand : ICommand
             .Flag("overwrite", "replace the result files of an earlier experiment in --out")
             .Option("from-csv", null, "train nothing: rewrite results.md and tpr.svg in --out from this results.csv " +
                 "(arms as in --arms, else as in the file)", "FILE")
-            .Option("seeds", "5", "seeds 1..N per arm (each seed also draws its own data)", "N")
+            .Option("seeds", "5", "seeds per arm, from --first-seed on (each seed also draws its own data)", "N")
+            .Option("first-seed", "1", "the first seed", "S")
             .Option("epochs", "3", "epochs per run (an epoch: every training digit once, on average)", "N")
             .Option("batch-size", "64", "images per step, half digits and half items", "B")
             .Option("lr", "1e-3", "Adam learning rate", "LR")
@@ -130,14 +131,15 @@ public sealed class DbVaeExperimentCommand : ICommand
         var process = Process.GetCurrentProcess();
         var cpuBefore = process.TotalProcessorTime;
         var runs = new List<DetectorRun>();
-        (double[] P, DetectionSet Train, string Arm)? pictureP = null;
+        (double[] P, DetectionSet Train, string Arm, ulong Seed)? pictureP = null;
         using var stop = new StopSignal();
-        for (ulong seed = 1; seed <= (ulong)seeds; seed++)
+        ulong firstSeed = (ulong)p.GetInt("first-seed", 0);
+        for (ulong seed = firstSeed; seed < firstSeed + (ulong)seeds; seed++)
         {
             var (train, test) = DetectorExperiment.Data(setup, seed, digitsTrain, digitsTest, itemsTrain, itemsTest);
-            if (seed == 1)
+            if (seed == firstSeed)
                 Console.Out.WriteLine(string.Create(inv,
-                    $"data (seed 1): {train.Positives.Count} training digits ({train.PositivesWithA} with A), " +
+                    $"data (seed {seed}): {train.Positives.Count} training digits ({train.PositivesWithA} with A), " +
                     $"{train.Negatives.Count} items ({train.NegativesWithA} with A); test {test.Positives.Count} " +
                         $"digits " +
                     $"({test.PositivesWithA} with A), {test.Negatives.Count} items ({test.NegativesWithA} with A)"));
@@ -153,9 +155,10 @@ public sealed class DbVaeExperimentCommand : ICommand
                     return ExitCodes.Interrupted;
                 }
                 runs.Add(run);
-                if (seed == 1 && lastP != null && pictureP == null && arm.Options.Sampling == PositiveSampling.LatentDensity
+                if (seed == firstSeed && lastP != null && pictureP == null
+                    && arm.Options.Sampling == PositiveSampling.LatentDensity
                     && arm.Name.Contains("capped", StringComparison.Ordinal))
-                    pictureP = (lastP, train, arm.Name);
+                    pictureP = (lastP, train, arm.Name, seed);
                 var s = run.Scores;
                 Console.Out.WriteLine(string.Create(inv,
                     $"{arm.Name,-24} seed {seed}: TPR A {s.TprA:F3} other {s.TprOther:F3} gap {s.Gap:F3}  acc " +
@@ -171,7 +174,7 @@ public sealed class DbVaeExperimentCommand : ICommand
     }
 
     private static List<string> Write(string outDir, List<DetectorArm> arms, List<DetectorRun> runs,
-        (double[] P, DetectionSet Train, string Arm)? pictureP, TimeSpan wall, TimeSpan cpu, bool fromCsv = false)
+        (double[] P, DetectionSet Train, string Arm, ulong Seed)? pictureP, TimeSpan wall, TimeSpan cpu, bool fromCsv = false)
     {
         var inv = CultureInfo.InvariantCulture;
         var files = new List<string>();
@@ -207,12 +210,12 @@ public sealed class DbVaeExperimentCommand : ICommand
                 ], yMin: 0, yMax: 1)));
             files.Add(bars);
         }
-        if (pictureP is var (pp, train, armName))
+        if (pictureP is var (pp, train, armName, pictureSeed))
         {
             string picture = Path.Combine(outDir, "probabilities.png");
             Png.Write(picture, Debias.Picture(train.Positives, pp, flagged: train.PositiveHasA,
                 flagName: DetectionSet.Name(train.Attribute)));
-            files.Add(picture + $" (arm {armName}, seed 1, last epoch's P)");
+            files.Add(picture + $" (arm {armName}, seed {pictureSeed}, last epoch's P)");
         }
         return files;
     }
