@@ -1,0 +1,78 @@
+using Vae.Engine;
+using Vae.Model;
+using Vae.Nn;
+
+namespace Vae.Tests.Objectives;
+
+public class ImportanceWeightedLossTests
+{
+    // A small tanh VAE (20 pixels keep the loss near 10 nats, where float32 central differences are accurate).
+    private static (VaeModel Model, Tensor X) Small(ulong seed, int batch = 3)
+    {
+        var model = new VaeModel(new VaeConfig { Input = 20, Hidden = [12, 8], Latent = 3, Activation = Activation.Tanh });
+        var rng = new Rng(seed, 100);
+        model.Initialize(rng);
+        var x = new Tensor(batch, 20, name: "x");
+        foreach (ref float v in x.Data) v = rng.NextFloat() < 0.4f ? 1f : 0f;
+        return (model, x);
+    }
+
+    private static Tensor Noise(int rows, int cols, Rng rng)
+    {
+        var eps = new Tensor(rows, cols, name: "eps");
+        rng.FillGaussian(eps.Data);
+        return eps;
+    }
+
+    [TestCase(true, 1)]
+    [TestCase(true, 4)]
+    [TestCase(false, 4)]
+    public void GradientsOfEveryLayerMatchFiniteDifferences(bool iwae, int k)
+    {
+        var (model, x) = Small(1);
+        var eps = Noise(x.Rows * k, 3, new Rng(2, 9));
+        var sample = new Rng(3, 101);
+        foreach (var t in model.Parameters.Tensors)
+        {
+            var r = GradCheck.Check(t.Name, tape => ImportanceWeightedLoss.Build(tape, model, x, eps, k, iwae).Loss, [t], 10, sample);
+            Assert.That(r.Passed, $"{(iwae ? "iwae" : "elbo")} K={k} ∂/∂{t.Name}: max abs error {r.MaxAbsError:G3}");
+        }
+    }
+
+    [Test]
+    public void AtOneSampleTheBoundIsTheElboWithASampledKl()
+    {
+        var (model, x) = Small(4, batch: 5);
+        var eps = Noise(5, 3, new Rng(5, 9));
+        var tape = new Tape { Threads = 1 };
+        var iwae = ImportanceWeightedLoss.Build(tape, model, x, eps, 1, importanceWeighted: true);
+        // −log w = −log p(x|z) + log q(z|x) − log p(z): exactly the one-sample negative ELBO with the KL sampled.
+        Assert.That(iwae.Nats, Is.EqualTo(iwae.Reconstruction + iwae.Kl).Within(1e-4 * Math.Abs(iwae.Nats)));
+        var elbo = ImportanceWeightedLoss.Build(new Tape(), model, x, eps, 1, importanceWeighted: false);
+        Assert.That(iwae.Reconstruction, Is.EqualTo(elbo.Reconstruction).Within(1e-6 * elbo.Reconstruction), "same z, same p(x|z)");
+        Assert.That(elbo.Nats, Is.EqualTo(model.Forward(new Tape(), x, eps).Loss.Value).Within(1e-4), "elbo K=1 is Forward's loss");
+    }
+
+    [Test]
+    public void InExpectationTheBoundIsTheElboAtOneSampleAndTightensWithK()
+    {
+        var (model, x) = Small(6, batch: 8);
+        var rng = new Rng(7, 9);
+        double Average(int k, bool iwae, int draws)
+        {
+            double s = 0;
+            var tape = Tape.ForInference(1);
+            for (int d = 0; d < draws; d++)
+            {
+                tape.Reset();
+                s += ImportanceWeightedLoss.Build(tape, model, x, Noise(x.Rows * k, 3, rng), k, iwae).Nats;
+            }
+            return s / draws;
+        }
+        double elbo = Average(1, false, 4000), k1 = Average(1, true, 4000), k5 = Average(5, true, 800), k50 = Average(50, true, 80);
+        Assert.That(k1, Is.EqualTo(elbo).Within(0.02), "E[IWAE_1] = ELBO");
+        Assert.That(k5, Is.LessThan(k1 - 0.02), $"K=5 {k5:F4} vs K=1 {k1:F4}");
+        Assert.That(k50, Is.LessThan(k5 - 0.01), $"K=50 {k50:F4} vs K=5 {k5:F4}");
+        Assert.That(Average(5, false, 800), Is.EqualTo(elbo).Within(0.02), "the averaged ELBO is still the ELBO");
+    }
+}
