@@ -27,7 +27,9 @@ public static class TrainingRun
 
         Console.Out.WriteLine($"model {model.Config}, {model.Parameters.Count:N0} parameters; " +
             $"{train.Count:N0} training and {test.Count:N0} test images; batch {options.BatchSize}, lr {options.LearningRate}, " +
-            $"{options.Objective.Describe()}, seed {options.Seed}, {(options.Threads == 0 ? Environment.ProcessorCount : options.Threads)} threads");
+            $"{options.Objective.Describe()}{(config.DynamicBinarization ? ", dynamic binarisation" : "")}" +
+            $"{(options.Schedule != null ? $", schedule {options.Schedule}" : "")}, seed {options.Seed}, " +
+            $"{(options.Threads == 0 ? Environment.ProcessorCount : options.Threads)} threads");
         if (resumeState != null)
             Console.Out.WriteLine($"resuming {run.Path} after epoch {resumeState.Epoch}" +
                 (resumeState.BatchInEpoch > 0 ? $", batch {resumeState.BatchInEpoch}" : ""));

@@ -35,16 +35,16 @@ public static class Binarization
     /// A copy of <paramref name="set"/> binarised once (bytes 0 or 255), image i drawn with key (seed, 0, i): the
     /// fixed binary test set of Burda et al.'s evaluation.
     /// </summary>
-    public static MnistSet Once(MnistSet set, ulong seed = TestSeed)
+    public static ImageSet Once(ImageSet set, ulong seed = TestSeed)
     {
         var bytes = new byte[set.Images.Length];
-        var row = new float[MnistSet.Pixels];
+        var row = new float[set.Pixels];
         for (int i = 0; i < set.Count; i++)
         {
             Draw(set.Image(i), seed, 0, i, row);
-            for (int p = 0; p < row.Length; p++) bytes[i * MnistSet.Pixels + p] = row[p] > 0 ? (byte)255 : (byte)0;
+            for (int p = 0; p < row.Length; p++) bytes[i * set.Pixels + p] = row[p] > 0 ? (byte)255 : (byte)0;
         }
-        return new MnistSet(bytes, (byte[])set.Labels.Clone());
+        return set.With(bytes, (byte[])set.Labels.Clone(), set.Factors);
     }
 
     /// <summary>SplitMix64's finaliser (Steele, Lea &amp; Flood 2014): a bijection that scrambles a counter into 64 bits.</summary>

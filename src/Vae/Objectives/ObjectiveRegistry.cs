@@ -8,6 +8,8 @@ public static class ObjectiveRegistry
     private static readonly Dictionary<string, Func<IReadOnlyDictionary<string, string>, IObjective>> Readers = new()
     {
         [ElboObjective.Id] = ElboObjective.FromMetadata,
+        [IwaeObjective.Id] = IwaeObjective.FromMetadata,
+        [IwaeObjective.AveragedElboId] = IwaeObjective.FromMetadata,
     };
 
     public static IReadOnlyList<string> Names => Readers.Keys.ToArray();

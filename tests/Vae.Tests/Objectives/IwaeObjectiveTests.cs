@@ -1,10 +1,10 @@
 using Vae.Engine;
 using Vae.Model;
-using Vae.Nn;
+using Vae.Objectives;
 
 namespace Vae.Tests.Objectives;
 
-public class ImportanceWeightedLossTests
+public class IwaeObjectiveTests
 {
     // A small tanh VAE (20 pixels keep the loss near 10 nats, where float32 central differences are accurate).
     private static (VaeModel Model, Tensor X) Small(ulong seed, int batch = 3)
@@ -16,6 +16,8 @@ public class ImportanceWeightedLossTests
         foreach (ref float v in x.Data) v = rng.NextFloat() < 0.4f ? 1f : 0f;
         return (model, x);
     }
+
+    private static IwaeObjective Objective(int k, bool iwae) => new() { Samples = k, Averaged = !iwae };
 
     private static Tensor Noise(int rows, int cols, Rng rng)
     {
@@ -34,7 +36,7 @@ public class ImportanceWeightedLossTests
         var sample = new Rng(3, 101);
         foreach (var t in model.Parameters.Tensors)
         {
-            var r = GradCheck.Check(t.Name, tape => ImportanceWeightedLoss.Build(tape, model, x, eps, k, iwae).Loss, [t], 10, sample);
+            var r = GradCheck.Check(t.Name, tape => Objective(k, iwae).Loss(tape, model, x, eps).Loss, [t], 10, sample);
             Assert.That(r.Passed, $"{(iwae ? "iwae" : "elbo")} K={k} ∂/∂{t.Name}: max abs error {r.MaxAbsError:G3}");
         }
     }
@@ -45,12 +47,12 @@ public class ImportanceWeightedLossTests
         var (model, x) = Small(4, batch: 5);
         var eps = Noise(5, 3, new Rng(5, 9));
         var tape = new Tape { Threads = 1 };
-        var iwae = ImportanceWeightedLoss.Build(tape, model, x, eps, 1, importanceWeighted: true);
+        var iwae = Objective(1, iwae: true).Loss(tape, model, x, eps);
         // −log w = −log p(x|z) + log q(z|x) − log p(z): exactly the one-sample negative ELBO with the KL sampled.
         Assert.That(iwae.Nats, Is.EqualTo(iwae.Reconstruction + iwae.Kl).Within(1e-4 * Math.Abs(iwae.Nats)));
-        var elbo = ImportanceWeightedLoss.Build(new Tape(), model, x, eps, 1, importanceWeighted: false);
+        var elbo = Objective(1, iwae: false).Loss(new Tape(), model, x, eps);
         Assert.That(iwae.Reconstruction, Is.EqualTo(elbo.Reconstruction).Within(1e-6 * elbo.Reconstruction), "same z, same p(x|z)");
-        Assert.That(elbo.Nats, Is.EqualTo(model.Forward(new Tape(), x, eps).Loss.Value).Within(1e-4), "elbo K=1 is Forward's loss");
+        Assert.That(elbo.Nats, Is.EqualTo(ElboObjective.Standard.Loss(new Tape(), model, x, eps).Loss.Value).Within(1e-4), "elbo-k at K=1 is the standard ELBO");
     }
 
     [Test]
@@ -65,7 +67,7 @@ public class ImportanceWeightedLossTests
             for (int d = 0; d < draws; d++)
             {
                 tape.Reset();
-                s += ImportanceWeightedLoss.Build(tape, model, x, Noise(x.Rows * k, 3, rng), k, iwae).Nats;
+                s += Objective(k, iwae).Loss(tape, model, x, Noise(x.Rows * k, 3, rng)).Nats;
             }
             return s / draws;
         }
