@@ -14,7 +14,7 @@ Dynamic binarisation: every batch draws x ~ Bernoulli(pixel intensity). Adam (be
 Speed mode (default): steady-state training steps at --batch-size (default 20, the paper's), warm-up excluded,
 best of --repeats, printed as CSV  framework,threads,batch_size,k,objective,images_per_sec
 Eval mode (--checkpoint F): the importance-weighted estimate of -log p(x) with --eval-k samples on the 10,000
-test digits binarised by --binarized-test (a .npy of uint8 0/1 written by `vae`), or by intensity > 0.5 when absent.
+test digits binarised exactly as `vae` does (Data/Binarization.Once, seed 20160101; reimplemented below).
 
 Run with Debian's interpreter (python3-torch 1.13):  /usr/bin/python3 iwae_bench.py --threads 1 --k 1
 """
@@ -94,6 +94,30 @@ def find_idx(data_dir, stem):
     return None
 
 
+M64 = np.uint64(0xFFFFFFFFFFFFFFFF)
+
+
+def mix(z):
+    """SplitMix64's finaliser on uint64 arrays (wrapping arithmetic), as Vae's Data/Binarization.Mix."""
+    z = (z ^ (z >> np.uint64(30))) * np.uint64(0xBF58476D1CE4E5B9)
+    z = (z ^ (z >> np.uint64(27))) * np.uint64(0x94D049BB133111EB)
+    return z ^ (z >> np.uint64(31))
+
+
+def binarize_once(images_u8, seed=20160101):
+    """Vae's fixed binary test set (Binarization.Once): pixel i of image r is 1 iff u * 255 < byte * 2^32, u the low
+    (even i) or high (odd i) 32 bits of mix(key_r + c * 0xD1B54A32D192ED03), c = i // 2 + 1."""
+    n, d = images_u8.shape
+    with np.errstate(over='ignore'):
+        key = mix(mix(np.uint64(seed) ^ np.uint64(0x6A09E667F3BCC909)) + np.arange(n, dtype=np.uint64))  # use 0
+        c = np.arange(1, d // 2 + 1, dtype=np.uint64)
+        r = mix(key[:, None] + c[None, :] * np.uint64(0xD1B54A32D192ED03))                          # (n, d/2)
+    u = np.empty((n, d), dtype=np.uint64)
+    u[:, 0::2] = r & np.uint64(0xFFFFFFFF)
+    u[:, 1::2] = r >> np.uint64(32)
+    return (u * np.uint64(255) < images_u8.astype(np.uint64) << np.uint64(32)).astype(np.uint8)
+
+
 def bench(args):
     path = find_idx(args.data, 'train-images-idx3-ubyte')
     images = read_idx_images(path) if path else np.random.default_rng(1).integers(0, 256, (60000, 784), np.uint8)
@@ -152,10 +176,9 @@ def evaluate(args):
     model = BurdaVae(hidden, int(meta['latent']))
     model.load_state_dict({k: v for k, v in tensors.items() if not k.startswith(('optimizer.', 'state.'))},
                           strict=True)
-    if args.binarized_test:
-        test = torch.from_numpy(np.load(args.binarized_test).astype(np.float32))
-    else:
-        test = (torch.from_numpy(read_idx_images(find_idx(args.data, 't10k-images-idx3-ubyte'))) > 127).float()
+    test = torch.from_numpy(binarize_once(read_idx_images(find_idx(args.data, 't10k-images-idx3-ubyte')))).float()
+    if args.images:
+        test = test[:args.images]
     torch.manual_seed(args.seed)
     total, t0 = 0.0, time.perf_counter()
     with torch.no_grad():
@@ -179,7 +202,7 @@ def main():
     ap.add_argument('--data', default=os.path.join(os.path.dirname(os.path.abspath(__file__)), '..', '..', 'data',
                                                    'mnist'))
     ap.add_argument('--checkpoint', help='eval mode: a Vae checkpoint of this model')
-    ap.add_argument('--binarized-test', help='eval mode: .npy (10000, 784) uint8 of the binarised test digits')
+    ap.add_argument('--images', type=int, default=0, help='eval mode: only the first N test digits')
     ap.add_argument('--eval-k', type=int, default=5000)
     ap.add_argument('--seed', type=int, default=1)
     args = ap.parse_args()

@@ -23,6 +23,7 @@ public sealed class EvalCommand : ICommand
             .Option("iwae", "0", "also estimate −log p(x) with K importance samples per image " +
                 $"(0 = off, at most {ImportanceWeighted.MaxRows})", "K")
             .Option("seed", "1", "seed for the evaluation's ε", "S")
+            .Option("images", "0", "evaluate only the first N test images (0 = all)", "N")
             .Flag("per-class", "also the test loss of each digit's images")
             .Threads();
         if (!p.Parse(args)) { Console.Out.Write(p.Help()); return ExitCodes.Ok; }
@@ -34,6 +35,8 @@ public sealed class EvalCommand : ICommand
         var (_, test) = p.LoadData(loaded);
         bool binary = loaded.Metadata.GetValueOrDefault("data.binarize") == "dynamic";
         if (binary) test = Data.Binarization.Once(test);   // the fixed binary test set of every dynamically binarised run
+        int images = p.GetInt("images", 0, int.MaxValue);
+        if (images > 0 && images < test.Count) test = Data.Subsets.Select(test, Enumerable.Range(0, images).ToArray());
 
         var e = Evaluator.Of(loaded.Model, test, 1000, threads, seed);
         var inv = CultureInfo.InvariantCulture;
