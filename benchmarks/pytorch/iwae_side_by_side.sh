@@ -6,7 +6,8 @@
 #   benchmarks/pytorch/iwae_side_by_side.sh [ROUNDS] [VAE_BINARY]
 #
 # Dynamic binarisation and Adam on both sides. Raw lines go to $OUT (default /tmp/iwae_vs_torch.csv).
-# STEPS, WARMUP, REPEATS, DATA, THREADS override the run lengths, the MNIST folder and the thread count.
+# STEPS, WARMUP, REPEATS, DATA, THREADS override the run lengths, the MNIST folder and the thread count;
+# ONLY=REGEX keeps the configurations whose label matches.
 set -euo pipefail
 cd "$(dirname "$0")/../.."
 ROUNDS=${1:-3}
@@ -32,6 +33,7 @@ for r in $(seq 1 "$ROUNDS"); do
   echo "# round $r/$ROUNDS, $(uptime | sed 's/.*load/load/')" >&2
   for c in "${CONFIGS[@]}"; do
     label=${c%%|*}; cmd=${c#*|}
+    [[ -n "${ONLY:-}" && ! "$label" =~ $ONLY ]] && continue
     line=$($cmd 2>/dev/null | tail -1)
     # Vae: framework,threads,batch_size,images_per_sec,...; PyTorch: framework,threads,batch_size,k,objective,images_per_sec
     if [[ "$label" == torch* ]]; then rate=$(cut -d, -f6 <<< "$line"); else rate=$(cut -d, -f4 <<< "$line"); fi
