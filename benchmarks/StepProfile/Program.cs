@@ -44,7 +44,8 @@ for (int it = 0; it < steps + 300; it++)
 double us = 1e6 / Stopwatch.Frequency / steps, total = t.Sum() * us;
 string[] names = ["eps", "forward+loss", "zero grads", "backward", "adam"];
 Console.WriteLine($"batch {b}, K {k}, {objective.Describe()}: {total:F1} µs per step = {b / total * 1e6:F0} images/s");
-for (int i = 0; i < 5; i++) Console.WriteLine($"  {names[i],-13} {t[i] * us,8:F1} µs  {100 * t[i] * us / total,5:F1} %");
+for (int i = 0; i < 5; i++)
+    Console.WriteLine($"  {names[i],-13} {t[i] * us,8:F1} µs  {100 * t[i] * us / total,5:F1} %");
 
 void Gemm1(string name, int m, int n, int kk, bool ta, bool tb, bool acc)
 {
@@ -56,7 +57,8 @@ void Gemm1(string name, int m, int n, int kk, bool ta, bool tb, bool acc)
     const int reps = 1000;
     for (int i = 0; i < reps; i++) Gemm.Multiply(a, bm, m, n, kk, ta, tb, c, acc, 1);
     double u = (Stopwatch.GetTimestamp() - s) * 1e6 / Stopwatch.Frequency / reps;
-    Console.WriteLine($"  gemm {name,-22} m {m,4} n {n,4} k {kk,4}: {u,8:F1} µs  {2.0 * m * n * kk / u / 1e3,6:F1} GFLOP/s");
+    Console.WriteLine($"  gemm {name,-22} m {m,4} n {n,4} k {kk,4}: {u,8:F1} µs  " +
+        $"{2.0 * m * n * kk / u / 1e3,6:F1} GFLOP/s");
 }
 int rows = b * k;
 Gemm1("x·W1ᵀ", b, 200, 784, false, true, false);
@@ -68,4 +70,5 @@ Gemm1("dG += dY·Wout", rows, 200, 784, false, false, true);
 Gemm1("dW1 += dHᵀ·x", 200, 784, b, true, false, true);
 long a0 = Stopwatch.GetTimestamp();
 for (int i = 0; i < 1000; i++) adam.Update(model.Parameters.Values, model.Parameters.Grads);
-Console.WriteLine($"  adam alone: {(Stopwatch.GetTimestamp() - a0) * 1e6 / Stopwatch.Frequency / 1000:F1} µs for {model.Parameters.Count:N0} parameters");
+double adamUs = (Stopwatch.GetTimestamp() - a0) * 1e6 / Stopwatch.Frequency / 1000;
+Console.WriteLine($"  adam alone: {adamUs:F1} µs for {model.Parameters.Count:N0} parameters");

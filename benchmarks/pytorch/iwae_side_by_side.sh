@@ -35,7 +35,8 @@ for r in $(seq 1 "$ROUNDS"); do
     label=${c%%|*}; cmd=${c#*|}
     [[ -n "${ONLY:-}" && ! "$label" =~ $ONLY ]] && continue
     line=$($cmd 2>/dev/null | tail -1)
-    # Vae: framework,threads,batch_size,images_per_sec,...; PyTorch: framework,threads,batch_size,k,objective,images_per_sec
+    # Vae: framework,threads,batch_size,images_per_sec,...
+    # PyTorch: framework,threads,batch_size,k,objective,images_per_sec
     if [[ "$label" == torch* ]]; then rate=$(cut -d, -f6 <<< "$line"); else rate=$(cut -d, -f4 <<< "$line"); fi
     echo "$r,$label,$rate" | tee -a "$OUT" >&2
   done

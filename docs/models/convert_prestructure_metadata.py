@@ -71,7 +71,8 @@ def main():
     with open(dst + '.tmp', 'wb') as f:
         f.write(struct.pack('<Q', len(text)) + text + blob)
     os.replace(dst + '.tmp', dst)
-    print(f'{dst}: {len(new)} metadata keys, objective {new["objective"]}, epoch {new.get("state.epoch", new.get("epoch"))}')
+    epoch = new.get('state.epoch', new.get('epoch'))
+    print(f'{dst}: {len(new)} metadata keys, objective {new["objective"]}, epoch {epoch}')
 
 
 if __name__ == '__main__':

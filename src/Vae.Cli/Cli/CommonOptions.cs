@@ -87,9 +87,11 @@ public static class CommonOptions
         Threads = threads,
     };
 
-    /// <summary>The options of the objective (Objectives/): elbo or iwae with K samples; β, warm-up, capacity.</summary>
+    /// <summary>The options of the objective (Objectives/): elbo or iwae with K samples; β, warm-up,
+    /// capacity.</summary>
     public static ArgParser ObjectiveOptions(this ArgParser p) => p
-        .Option("objective", "elbo", "elbo, or iwae: the K-sample importance-weighted bound (Burda et al. 2016)", "elbo|iwae")
+        .Option("objective", "elbo", "elbo, or iwae: the K-sample importance-weighted bound (Burda et al. 2016)",
+            "elbo|iwae")
         .Option("k", "1", "samples of z per image, each image encoded once; elbo with K > 1 averages K ELBOs", "K")
         .Option("beta", "1", "weight β of the KL term (β > 1: β-VAE)", "B")
         .Option("kl-warmup", "0", "ramp β linearly from 0 over this many epochs (fractions allowed; 0 = off)", "E")
@@ -105,7 +107,8 @@ public static class CommonOptions
         {
             string[] kl = ["beta", "kl-warmup", "capacity", "capacity-iters", "gamma"];
             if (kl.FirstOrDefault(p.Has) is { } given)
-                throw new UsageException($"--{given} does not apply to the K-sample bounds (--objective iwae or --k > 1)");
+                throw new UsageException(
+                    $"--{given} does not apply to the K-sample bounds (--objective iwae or --k > 1)");
             return new IwaeObjective { Samples = k, Averaged = !iwae };
         }
         bool capacity = p.Has("capacity");

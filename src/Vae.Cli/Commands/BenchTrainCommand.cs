@@ -26,7 +26,8 @@ public sealed class BenchTrainCommand : ICommand
             .Threads()
             .ModelOptions()
             .ObjectiveOptions()
-            .Option("binarize", "none", "none, or dynamic: draw x ~ Bernoulli(intensity) at every use, as `vae train`", "none|dynamic");
+            .Option("binarize", "none", "none, or dynamic: draw x ~ Bernoulli(intensity) at every use, as `vae train`",
+                "none|dynamic");
         if (!p.Parse(args)) { Console.Out.Write(p.Help()); return ExitCodes.Ok; }
         int batch = p.GetInt("batch-size", 1, 100_000);
         int steps = p.GetInt("steps", 1, 1_000_000);
@@ -69,10 +70,12 @@ public sealed class BenchTrainCommand : ICommand
         rates.Sort();
         var inv = CultureInfo.InvariantCulture;
         Console.Out.WriteLine($"model {config}, {objective.Describe()}, batch {batch}, {threads} threads, {source}" +
-            $"{(train.DynamicBinarizationSeed != null ? " binarised dynamically" : "")}; {repeats} × {steps} steps after {warmup} warm-up");
+            $"{(train.DynamicBinarizationSeed != null ? " binarised dynamically" : "")}; " +
+            $"{repeats} × {steps} steps after {warmup} warm-up");
         Console.Out.WriteLine("framework,threads,batch_size,images_per_sec,median_images_per_sec,objective,k");
         Console.Out.WriteLine(string.Create(inv,
-            $"vae,{threads},{batch},{rates[^1]:F0},{rates[rates.Count / 2]:F0},{objective.Name},{objective.SamplesPerImage}"));
+            $"vae,{threads},{batch},{rates[^1]:F0},{rates[rates.Count / 2]:F0},{objective.Name}," +
+            $"{objective.SamplesPerImage}"));
         return ExitCodes.Ok;
     }
 

@@ -34,7 +34,7 @@ public sealed class EvalCommand : ICommand
         if (k > 0 && !loaded.Model.IsVariational) throw new UsageException("--iwae needs a VAE checkpoint, not an autoencoder");
         var (_, test) = p.LoadData(loaded);
         bool binary = loaded.Metadata.GetValueOrDefault("data.binarize") == "dynamic";
-        if (binary) test = Data.Binarization.Once(test);   // the fixed binary test set of every dynamically binarised run
+        if (binary) test = Data.Binarization.Once(test);   // the fixed binary test set of every binarised run
         int images = p.GetInt("images", 0, int.MaxValue);
         if (images > 0 && images < test.Count) test = Data.Subsets.Select(test, Enumerable.Range(0, images).ToArray());
 

@@ -33,10 +33,10 @@ public sealed class TrainCommand : ICommand
             .ModelOptions()
             .ObjectiveOptions()
             .Option("clip-grad", "0", "clip the global gradient norm to this value (0 = off)", "NORM")
-            .Option("binarize", "none", "none, or dynamic: every use of a training image draws x ~ Bernoulli(intensity); "
-                + "the test images are binarised once, with a fixed seed", "none|dynamic")
-            .Option("schedule", "none", $"none, or {BurdaSchedule.Name}: Burda et al.'s Adam ε 1e-4, batch 20, 3^i epochs at lr "
-                + "1e-3·10^(−i/7) for i = 0…7 (3,280 epochs unless --epochs says fewer)", "none|burda")
+            .Option("binarize", "none", "none, or dynamic: every use of a training image draws x ~ "
+                + "Bernoulli(intensity); the test images are binarised once, with a fixed seed", "none|dynamic")
+            .Option("schedule", "none", $"none, or {BurdaSchedule.Name}: Burda et al.'s Adam ε 1e-4, batch 20, 3^i "
+                + "epochs at lr 1e-3·10^(−i/7) for i = 0…7 (3,280 epochs unless --epochs says fewer)", "none|burda")
             .DebiasOptions()
             .Flag("resume", "continue the run saved in --out (its resume.safetensors) up to --epochs")
             .Flag("overwrite", "start afresh in an --out that holds a run, deleting that run's files");
@@ -54,8 +54,11 @@ public sealed class TrainCommand : ICommand
             if (!File.Exists(run.Resume)) throw new UsageException($"nothing to resume: {run.Resume} does not exist");
             CommonOptions.LoadModelCheckpoint(run.Resume);   // one line if its model does not fit its dataset
             var saved = ResumableRun.Load(run.Resume, epochs, threads);
-            if (!p.Has("epochs") && saved.Config.Options.Schedule == BurdaSchedule.Name)   // the schedule's length by default
-                saved = saved with { Config = saved.Config with { Options = saved.Config.Options with { Epochs = BurdaSchedule.TotalEpochs } } };
+            if (!p.Has("epochs") && saved.Config.Options.Schedule == BurdaSchedule.Name)   // the schedule's length
+            {
+                var whole = saved.Config.Options with { Epochs = BurdaSchedule.TotalEpochs };
+                saved = saved with { Config = saved.Config with { Options = whole } };
+            }
             epochs = saved.Config.Options.Epochs;
             if (saved.State.Epoch >= epochs)
             {
@@ -75,7 +78,8 @@ public sealed class TrainCommand : ICommand
 
         var dataset = p.GetDataset();
         bool burda = p.GetChoice("schedule", "none", BurdaSchedule.Name) == BurdaSchedule.Name;
-        if (burda && p.Has("lr")) throw new UsageException("--schedule burda sets every epoch's learning rate: drop --lr");
+        if (burda && p.Has("lr"))
+            throw new UsageException("--schedule burda sets every epoch's learning rate: drop --lr");
         var options = p.GetTrainOptions(epochs, threads) with
         {
             Objective = p.GetObjective(),

@@ -28,8 +28,9 @@ public struct LossSums
 public readonly record struct Evaluation(double Loss, double Reconstruction, double Kl, int Images);
 
 /// <summary>
-/// Mean negative ELBO (and its parts) of a model on a data set — or another objective's bound, e.g. −IWAE_K with K ε
-/// per image — with ε from a stream reset to the same start every time, so evaluations of the same weights agree exactly. Its buffers (an inference tape and one
+/// Mean negative ELBO (and its parts) of a model on a data set — or another objective's bound, e.g. −IWAE_K with
+/// K ε per image — with ε from a stream reset to the same start every time, so evaluations of the same weights
+/// agree exactly. Its buffers (an inference tape and one
 /// batch) are kept, so a trainer can evaluate every epoch without allocating again.
 /// </summary>
 public sealed class Evaluator(int batchSize = 1000, int threads = 0)

@@ -47,7 +47,7 @@ public static class Binarization
         return set.With(bytes, (byte[])set.Labels.Clone(), set.Factors);
     }
 
-    /// <summary>SplitMix64's finaliser (Steele, Lea &amp; Flood 2014): a bijection that scrambles a counter into 64 bits.</summary>
+    /// <summary>SplitMix64's finaliser (Steele, Lea &amp; Flood 2014): a bijection scrambling a counter.</summary>
     private static ulong Mix(ulong z)
     {
         z = (z ^ (z >> 30)) * 0xBF58476D1CE4E5B9UL;

@@ -47,12 +47,14 @@ public sealed class ImageSet
     }
 
     /// <summary>
-    /// Set for dynamic binarisation (Burda et al. 2016): <see cref="FillBatch"/> then draws every pixel ~ Bernoulli(byte/255)
-    /// afresh for each use, keyed by (this seed, the caller's use number, row); see <see cref="Binarization"/>.
+    /// Set for dynamic binarisation (Burda et al. 2016): <see cref="FillBatch"/> then draws every pixel
+    /// ~ Bernoulli(byte/255) afresh for each use, keyed by (this seed, the caller's use number, row); see
+    /// <see cref="Binarization"/>.
     /// </summary>
     public ulong? DynamicBinarizationSeed { get; private init; }
 
-    /// <summary>The same images (shared, not copied), binarised afresh at every use with <paramref name="seed"/>.</summary>
+    /// <summary>The same images (shared, not copied), binarised afresh at every use with
+    /// <paramref name="seed"/>.</summary>
     public ImageSet WithDynamicBinarization(ulong seed) =>
         new(Images, Labels, Width, Height, Channels, Factors, FactorCount) { DynamicBinarizationSeed = seed };
 

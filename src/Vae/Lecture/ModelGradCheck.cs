@@ -30,12 +30,13 @@ public static class ModelGradCheck
         results.AddRange(CheckOne("vae loss", vae, seed, batch, perTensor, perLayer: true));
         var ae = vae with { Kind = ModelKind.Ae, Likelihood = Likelihood.Gaussian };
         results.AddRange(CheckOne("ae loss ‖x−x̂‖²", ae, seed, batch, perTensor, perLayer: false));
-        results.AddRange(CheckOne("iwae bound K=3", vae, seed, batch, perTensor, perLayer: false, new IwaeObjective { Samples = 3 }));
+        var iwae = new IwaeObjective { Samples = 3 };
+        results.AddRange(CheckOne("iwae bound K=3", vae, seed, batch, perTensor, perLayer: false, iwae));
         return results;
     }
 
-    private static IEnumerable<GradCheckResult> CheckOne(string name, VaeConfig config, ulong seed, int batch, int perTensor,
-        bool perLayer, IObjective? objective = null)
+    private static IEnumerable<GradCheckResult> CheckOne(string name, VaeConfig config, ulong seed, int batch,
+        int perTensor, bool perLayer, IObjective? objective = null)
     {
         objective ??= ElboObjective.Standard;
         var model = new VaeModel(config);

@@ -46,7 +46,8 @@ public sealed record IwaeObjective : IObjective
         Tensor x = batch.X, eps = batch.Eps;
         int b = x.Rows, k = Samples;
         if (eps.Rows != b * k || eps.Cols != model.Latent)
-            throw new ArgumentException($"eps is {eps.ShapeString}, {b} images × K = {k} need ({b * k},{model.Latent})");
+            throw new ArgumentException(
+                $"eps is {eps.ShapeString}, {b} images × K = {k} need ({b * k},{model.Latent})");
         var (mu, logVar) = model.Encode(tape, x);                       // (B,J) each: one encoder pass per image
         var muK = k == 1 ? mu : tape.RepeatRows(mu, k);                 // (B·K,J)
         var logVarK = k == 1 ? logVar! : tape.RepeatRows(logVar!, k);
@@ -69,7 +70,8 @@ public sealed record IwaeObjective : IObjective
         return new StepLoss(loss, loss.Value, meanRecon, -Mean(logRatio.Data));
     }
 
-    /// <summary>The loss of one batch (tests, gradcheck): x (B,D), eps (B·K,J), image b's samples in rows b·K….</summary>
+    /// <summary>The loss of one batch (tests, gradcheck): x (B,D), eps (B·K,J), image b's samples in rows
+    /// b·K….</summary>
     public StepLoss Loss(Tape tape, VaeModel model, Tensor x, Tensor eps) =>
         Loss(tape, model, new Batch(x, eps), new StepContext(0, 1));
 

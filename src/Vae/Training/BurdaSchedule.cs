@@ -20,9 +20,11 @@ public static class BurdaSchedule
 
     /// <summary>Learning rate of stage i: 0.001 · 10^(−i/7).</summary>
     public static float LearningRateOfStage(int stage) =>
-        stage is >= 0 and < Stages ? (float)(1e-3 * Math.Pow(10, -stage / 7.0)) : throw new ArgumentOutOfRangeException(nameof(stage));
+        stage is >= 0 and < Stages
+            ? (float)(1e-3 * Math.Pow(10, -stage / 7.0))
+            : throw new ArgumentOutOfRangeException(nameof(stage));
 
-    /// <summary>The stage epoch <paramref name="epoch"/> (1-based) belongs to; epochs past the last stage stay in it.</summary>
+    /// <summary>The stage of epoch <paramref name="epoch"/> (1-based); epochs past the end stay in the last.</summary>
     public static int StageOf(int epoch)
     {
         if (epoch < 1) throw new ArgumentOutOfRangeException(nameof(epoch), "epochs count from 1");

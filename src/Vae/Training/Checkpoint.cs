@@ -88,7 +88,8 @@ public static class Checkpoint
             if (kind != "adam") throw new InvalidInputFileException(path, $"unknown optimizer '{kind}'");
             float lr = ParseFloat(path, file.Metadata, "optimizer.lr");
             // ε is written since the IWAE runs (which use 1e-4); older checkpoints had PyTorch's 1e-8.
-            float epsilon = file.Metadata.ContainsKey("optimizer.epsilon") ? ParseFloat(path, file.Metadata, "optimizer.epsilon") : 1e-8f;
+            float epsilon = file.Metadata.ContainsKey("optimizer.epsilon")
+                ? ParseFloat(path, file.Metadata, "optimizer.epsilon") : 1e-8f;
             adam = new Adam(model.Parameters.Count, lr, epsilon: epsilon);
             int offset = 0;
             foreach (var (name, shape, t) in model.NamedParameters())

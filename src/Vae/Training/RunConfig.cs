@@ -30,7 +30,8 @@ public sealed record RunConfig(string Dataset, VaeConfig Model, TrainOptions Opt
     /// </summary>
     public ImageSet TrainingSet(ImageSet train)
     {
-        var set = Options.BiasDigit is int digit ? Subsets.KeepFractionOf(train, digit, Options.BiasKeep, Options.Seed) : train;
+        var set = Options.BiasDigit is int digit
+            ? Subsets.KeepFractionOf(train, digit, Options.BiasKeep, Options.Seed) : train;
         return DynamicBinarization ? set.WithDynamicBinarization(Options.Seed) : set;
     }
 
@@ -90,8 +91,12 @@ public sealed record RunConfig(string Dataset, VaeConfig Model, TrainOptions Opt
         try { options.Validate(); options.Objective.Validate(model); }
         catch (ArgumentException e) { throw new FormatException($"metadata describes an invalid run: {e.Message}"); }
         string binarize = m.GetValueOrDefault("data.binarize", "none");
-        if (binarize is not ("none" or "dynamic")) throw new FormatException($"metadata 'data.binarize' is not none or dynamic: '{binarize}'");
-        return new RunConfig(Metadata.Get(m, "data.name"), model, options) { DynamicBinarization = binarize == "dynamic" };
+        if (binarize is not ("none" or "dynamic"))
+            throw new FormatException($"metadata 'data.binarize' is not none or dynamic: '{binarize}'");
+        return new RunConfig(Metadata.Get(m, "data.name"), model, options)
+        {
+            DynamicBinarization = binarize == "dynamic",
+        };
     }
 
     /// <summary>

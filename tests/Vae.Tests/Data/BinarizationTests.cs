@@ -15,7 +15,12 @@ public class BinarizationTests
     public void TheSameKeyGivesTheSameImageAndAnotherKeyAnother()
     {
         var src = Ramp(785);
-        float[] Draw(ulong seed, ulong use, int row) { var d = new float[src.Length]; Binarization.Draw(src, seed, use, row, d); return d; }
+        float[] Draw(ulong seed, ulong use, int row)
+        {
+            var d = new float[src.Length];
+            Binarization.Draw(src, seed, use, row, d);
+            return d;
+        }
         Assert.That(Draw(1, 7, 3), Is.EqualTo(Draw(1, 7, 3)));
         Assert.That(Draw(1, 7, 3), Is.Not.EqualTo(Draw(2, 7, 3)), "seed");
         Assert.That(Draw(1, 7, 3), Is.Not.EqualTo(Draw(1, 8, 3)), "use");

@@ -15,7 +15,8 @@ namespace Vae.Tests.Objectives;
 public class IwaeRunTests
 {
     private static string[] Run(string outDir, params string[] more) =>
-        ["train", "--data", TestPaths.Slice, "--out", outDir, "--hidden", "24,16", "--latent", "4", "--activation", "tanh",
+        ["train", "--data", TestPaths.Slice, "--out", outDir, "--hidden", "24,16", "--latent", "4",
+         "--activation", "tanh",
          "--objective", "iwae", "--k", "5", "--binarize", "dynamic", "--schedule", "burda", "--threads", "1", .. more];
 
     [Test]
@@ -28,7 +29,8 @@ public class IwaeRunTests
         Assert.That(r.Out, Does.Contain("IWAE bound, K = 5, dynamic binarisation, schedule burda"));
         Assert.That(r.Out, Does.Contain("batch 20"), "the schedule's batch size");
         Assert.That(CliRun.Run(Run(split, "--epochs", "1")).Code, Is.EqualTo(ExitCodes.Ok));
-        var resumed = CliRun.Run("train", "--out", split, "--resume", "--epochs", "2", "--data", TestPaths.Slice, "--threads", "1");
+        var resumed = CliRun.Run("train", "--out", split, "--resume", "--epochs", "2", "--data", TestPaths.Slice,
+            "--threads", "1");
         Assert.That(resumed.Code, Is.EqualTo(ExitCodes.Ok), resumed.ToString());
         CliRun.AssertSameLosses(Path.Combine(whole, "metrics.csv"), Path.Combine(split, "metrics.csv"), rows: 2);
 
@@ -36,7 +38,8 @@ public class IwaeRunTests
         Assert.That(loaded.Metadata["objective"], Is.EqualTo("iwae"));
         Assert.That(loaded.Metadata["data.binarize"], Is.EqualTo("dynamic"));
         Assert.That(loaded.Optimizer!.Epsilon, Is.EqualTo(1e-4f));
-        Assert.That(loaded.Optimizer.LearningRate, Is.EqualTo(BurdaSchedule.LearningRateOfStage(1)), "epoch 2 is stage 1");
+        Assert.That(loaded.Optimizer.LearningRate, Is.EqualTo(BurdaSchedule.LearningRateOfStage(1)),
+            "epoch 2 is stage 1");
 
         var e = CliRun.Run("eval", "--checkpoint", Path.Combine(whole, "model.safetensors"), "--data", TestPaths.Slice,
             "--iwae", "20", "--threads", "1");
@@ -62,7 +65,10 @@ public class IwaeRunTests
     public void DynamicBinarisationIsAPropertyOfTheTrainingSetAndKeyedByUse()
     {
         var (train, test) = Mnist.Load(TestPaths.Slice);
-        var config = new RunConfig("mnist", new Vae.Model.VaeConfig(), new TrainOptions { Seed = 3 }) { DynamicBinarization = true };
+        var config = new RunConfig("mnist", new Vae.Model.VaeConfig(), new TrainOptions { Seed = 3 })
+        {
+            DynamicBinarization = true,
+        };
         var set = config.TrainingSet(train);
         Assert.That(set.DynamicBinarizationSeed, Is.EqualTo(3UL));
         float[] Fill(ImageSet s, ulong use) { var d = new float[2 * s.Pixels]; s.FillBatch([5, 9], d, use); return d; }

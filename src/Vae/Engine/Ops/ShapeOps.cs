@@ -31,7 +31,10 @@ public static partial class Ops
         var dx = x.Grad;
         for (int r = 0; r < x.Rows; r++)
             for (int s = 0; s < k; s++)
-                Kernels.Elementwise.Accumulate<Kernels.IdentityOp>(dy.Slice((r * k + s) * c, c), 1f, dx.Slice(r * c, c));
+            {
+                var dyRow = dy.Slice((r * k + s) * c, c);
+                Kernels.Elementwise.Accumulate<Kernels.IdentityOp>(dyRow, 1f, dx.Slice(r * c, c));
+            }
     };
 
     /// <summary>
