@@ -87,8 +87,12 @@ public static class CommonOptions
         Threads = threads,
     };
 
-    /// <summary>The options of the objective (Objectives/): β, warm-up, capacity.</summary>
+    /// <summary>The options of the objective (Objectives/): elbo or iwae with K samples; β, warm-up,
+    /// capacity.</summary>
     public static ArgParser ObjectiveOptions(this ArgParser p) => p
+        .Option("objective", "elbo", "elbo, or iwae: the K-sample importance-weighted bound (Burda et al. 2016)",
+            "elbo|iwae")
+        .Option("k", "1", "samples of z per image, each image encoded once; elbo with K > 1 averages K ELBOs", "K")
         .Option("beta", "1", "weight β of the KL term (β > 1: β-VAE)", "B")
         .Option("kl-warmup", "0", "ramp β linearly from 0 over this many epochs (fractions allowed; 0 = off)", "E")
         .Option("capacity", null, "capacity objective (Burgess et al. 2018): loss = recon + γ·|KL − C_t|, C_t rising to C nats (replaces β)", "C")
@@ -97,6 +101,16 @@ public static class CommonOptions
 
     public static IObjective GetObjective(this ArgParser p)
     {
+        bool iwae = p.GetChoice("objective", "elbo", "iwae") == "iwae";
+        int k = p.GetInt("k", 1, 100_000);
+        if (iwae || k > 1)
+        {
+            string[] kl = ["beta", "kl-warmup", "capacity", "capacity-iters", "gamma"];
+            if (kl.FirstOrDefault(p.Has) is { } given)
+                throw new UsageException(
+                    $"--{given} does not apply to the K-sample bounds (--objective iwae or --k > 1)");
+            return new IwaeObjective { Samples = k, Averaged = !iwae };
+        }
         bool capacity = p.Has("capacity");
         if (capacity && (p.Has("beta") || p.Has("kl-warmup")))
             throw new UsageException("--capacity replaces β: drop --beta and --kl-warmup (or drop --capacity)");

@@ -24,7 +24,10 @@ public sealed class BenchTrainCommand : ICommand
             .Option("repeats", "5", "timed repetitions; the best is reported", "R")
             .Option("data", "", "optional MNIST folder to take the images from", "DIR")
             .Threads()
-            .ModelOptions();
+            .ModelOptions()
+            .ObjectiveOptions()
+            .Option("binarize", "none", "none, or dynamic: draw x ~ Bernoulli(intensity) at every use, as `vae train`",
+                "none|dynamic");
         if (!p.Parse(args)) { Console.Out.Write(p.Help()); return ExitCodes.Ok; }
         int batch = p.GetInt("batch-size", 1, 100_000);
         int steps = p.GetInt("steps", 1, 1_000_000);
@@ -51,8 +54,11 @@ public sealed class BenchTrainCommand : ICommand
             source = "random images";
         }
 
+        var objective = p.GetObjective();
+        if (p.GetChoice("binarize", "none", "dynamic") == "dynamic") train = train.WithDynamicBinarization(1);
         var model = new VaeModel(config);
-        var trainer = new Trainer(model, new TrainOptions { BatchSize = batch, Threads = threads, Epochs = 1 }, train.Count);
+        var options = new TrainOptions { BatchSize = batch, Threads = threads, Epochs = 1, Objective = objective };
+        var trainer = new Trainer(model, options, train.Count);
         RunSteps(trainer, train, warmup);
         var rates = new List<double>();
         for (int r = 0; r < repeats; r++)
@@ -63,9 +69,13 @@ public sealed class BenchTrainCommand : ICommand
         }
         rates.Sort();
         var inv = CultureInfo.InvariantCulture;
-        Console.Out.WriteLine($"model {config}, batch {batch}, {threads} threads, {source}; {repeats} × {steps} steps after {warmup} warm-up");
-        Console.Out.WriteLine("framework,threads,batch_size,images_per_sec,median_images_per_sec");
-        Console.Out.WriteLine(string.Create(inv, $"vae,{threads},{batch},{rates[^1]:F0},{rates[rates.Count / 2]:F0}"));
+        Console.Out.WriteLine($"model {config}, {objective.Describe()}, batch {batch}, {threads} threads, {source}" +
+            $"{(train.DynamicBinarizationSeed != null ? " binarised dynamically" : "")}; " +
+            $"{repeats} × {steps} steps after {warmup} warm-up");
+        Console.Out.WriteLine("framework,threads,batch_size,images_per_sec,median_images_per_sec,objective,k");
+        Console.Out.WriteLine(string.Create(inv,
+            $"vae,{threads},{batch},{rates[^1]:F0},{rates[rates.Count / 2]:F0},{objective.Name}," +
+            $"{objective.SamplesPerImage}"));
         return ExitCodes.Ok;
     }
 

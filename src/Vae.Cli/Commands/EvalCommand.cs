@@ -23,6 +23,7 @@ public sealed class EvalCommand : ICommand
             .Option("iwae", "0", "also estimate −log p(x) with K importance samples per image " +
                 $"(0 = off, at most {ImportanceWeighted.MaxRows})", "K")
             .Option("seed", "1", "seed for the evaluation's ε", "S")
+            .Option("images", "0", "evaluate only the first N test images (0 = all)", "N")
             .Flag("per-class", "also the test loss of each digit's images")
             .Threads();
         if (!p.Parse(args)) { Console.Out.Write(p.Help()); return ExitCodes.Ok; }
@@ -32,13 +33,25 @@ public sealed class EvalCommand : ICommand
         var loaded = p.LoadCheckpoint();
         if (k > 0 && !loaded.Model.IsVariational) throw new UsageException("--iwae needs a VAE checkpoint, not an autoencoder");
         var (_, test) = p.LoadData(loaded);
+        bool binary = loaded.Metadata.GetValueOrDefault("data.binarize") == "dynamic";
+        if (binary) test = Data.Binarization.Once(test);   // the fixed binary test set of every binarised run
+        int images = p.GetInt("images", 0, int.MaxValue);
+        if (images > 0 && images < test.Count) test = Data.Subsets.Select(test, Enumerable.Range(0, images).ToArray());
 
         var e = Evaluator.Of(loaded.Model, test, 1000, threads, seed);
         var inv = CultureInfo.InvariantCulture;
-        Console.Out.WriteLine($"model {loaded.Model.Config} on {e.Images:N0} test images (nats per image):");
+        Console.Out.WriteLine($"model {loaded.Model.Config} on {e.Images:N0} " +
+            $"{(binary ? $"binarised (seed {Data.Binarization.TestSeed}) " : "")}test images (nats per image):");
         Console.Out.WriteLine(string.Create(inv, $"  test loss {e.Loss:F3}  = reconstruction {e.Reconstruction:F3} + KL {e.Kl:F3}"));
+        if (loaded.Model.IsVariational)
+        {
+            int active = new LatentActivity(1000, threads).Measure(loaded.Model, test).ActiveUnits;
+            Console.Out.WriteLine($"  active units {active}/{loaded.Model.Latent}  " +
+                $"(Var_x μ_j(x) > {LatentActivity.ActiveVariance}, Burda et al. 2016)");
+        }
         if (k > 0)
         {
+            var clock = System.Diagnostics.Stopwatch.StartNew();
             var progress = new ProgressLine();
             bool warned = false;
             void Report(int done, int total)
@@ -57,7 +70,8 @@ public sealed class EvalCommand : ICommand
             double nll = ImportanceWeighted.NegativeLogLikelihood(loaded.Model, test, k, threads, seed,
                 progress: Report);
             progress.Finish();
-            Console.Out.WriteLine(string.Create(inv, $"  −log p(x) ≈ {nll:F3}  (importance-weighted, K = {k}; the ELBO bound is {e.Loss:F3})"));
+            Console.Out.WriteLine(string.Create(inv, $"  −log p(x) ≈ {nll:F3}  (importance-weighted, K = {k}; " +
+                $"the ELBO bound is {e.Loss:F3}; {clock.Elapsed.TotalSeconds:F0} s)"));
         }
         if (p.GetFlag("per-class"))
         {

@@ -33,6 +33,10 @@ public sealed class TrainCommand : ICommand
             .ModelOptions()
             .ObjectiveOptions()
             .Option("clip-grad", "0", "clip the global gradient norm to this value (0 = off)", "NORM")
+            .Option("binarize", "none", "none, or dynamic: every use of a training image draws x ~ "
+                + "Bernoulli(intensity); the test images are binarised once, with a fixed seed", "none|dynamic")
+            .Option("schedule", "none", $"none, or {BurdaSchedule.Name}: Burda et al.'s Adam ε 1e-4, batch 20, 3^i "
+                + "epochs at lr 1e-3·10^(−i/7) for i = 0…7 (3,280 epochs unless --epochs says fewer)", "none|burda")
             .DebiasOptions()
             .Flag("resume", "continue the run saved in --out (its resume.safetensors) up to --epochs")
             .Flag("overwrite", "start afresh in an --out that holds a run, deleting that run's files");
@@ -50,6 +54,12 @@ public sealed class TrainCommand : ICommand
             if (!File.Exists(run.Resume)) throw new UsageException($"nothing to resume: {run.Resume} does not exist");
             CommonOptions.LoadModelCheckpoint(run.Resume);   // one line if its model does not fit its dataset
             var saved = ResumableRun.Load(run.Resume, epochs, threads);
+            if (!p.Has("epochs") && saved.Config.Options.Schedule == BurdaSchedule.Name)   // the schedule's length
+            {
+                var whole = saved.Config.Options with { Epochs = BurdaSchedule.TotalEpochs };
+                saved = saved with { Config = saved.Config with { Options = whole } };
+            }
+            epochs = saved.Config.Options.Epochs;
             if (saved.State.Epoch >= epochs)
             {
                 Console.Out.WriteLine($"{run.Path} already has {saved.State.Epoch} epochs; nothing to do (raise --epochs to train more)");
@@ -61,16 +71,33 @@ public sealed class TrainCommand : ICommand
             string savedDir = p.GetDataDir(data);
             var (savedTrain, savedTest) = CommonOptions.LoadDataset(data, savedDir);
             savedTrain = saved.Config.TrainingSet(savedTrain);
+            savedTest = saved.Config.TestSet(savedTest);
             var trainer = saved.Continue(run.Resume, savedTrain);
             return TrainingRun.Run(run, saved.Config, trainer, savedTrain, savedTest, resumed: true, StopWhen, savedDir);
         }
 
         var dataset = p.GetDataset();
-        var config = new RunConfig(dataset.Name, p.GetModelConfig(), p.GetTrainOptions(epochs, threads) with
+        bool burda = p.GetChoice("schedule", "none", BurdaSchedule.Name) == BurdaSchedule.Name;
+        if (burda && p.Has("lr"))
+            throw new UsageException("--schedule burda sets every epoch's learning rate: drop --lr");
+        var options = p.GetTrainOptions(epochs, threads) with
         {
             Objective = p.GetObjective(),
             ClipGradNorm = (float)p.GetDouble("clip-grad", 0, 1e9),
-        });
+        };
+        if (burda)
+            options = options with
+            {
+                Schedule = BurdaSchedule.Name,
+                AdamEpsilon = BurdaSchedule.AdamEpsilon,
+                LearningRate = BurdaSchedule.LearningRateAt(1),
+                BatchSize = p.Has("batch-size") ? options.BatchSize : BurdaSchedule.BatchSize,
+                Epochs = p.Has("epochs") ? options.Epochs : BurdaSchedule.TotalEpochs,
+            };
+        var config = new RunConfig(dataset.Name, p.GetModelConfig(), options)
+        {
+            DynamicBinarization = p.GetChoice("binarize", "none", "dynamic") == "dynamic",
+        };
         config = config with { Options = DebiasRunOptions.Read(p, config.Options) };
         config.Options.Objective.Validate(config.Model);
         CommonOptions.EnsureModelFits(config.Model, Math.Max(config.Options.BatchSize, config.Options.EvalBatchSize));
@@ -83,6 +110,7 @@ public sealed class TrainCommand : ICommand
         var (train, test) = CommonOptions.LoadDataset(dataset, dataDir);
         CommonOptions.CheckImageSize(dataset, model);
         train = config.TrainingSet(train);
+        test = config.TestSet(test);
         return TrainingRun.Run(run, config, new Trainer(model, config.Options, train.Count), train, test, resumed: false,
             StopWhen, dataDir);
     }

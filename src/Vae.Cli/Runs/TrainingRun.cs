@@ -26,8 +26,11 @@ public static class TrainingRun
         int[] shown = Enumerable.Range(0, Math.Min(8, test.Count)).ToArray();   // the test digits in reconstruction_E.png
 
         Console.Out.WriteLine($"model {model.Config}, {model.Parameters.Count:N0} parameters; " +
-            $"{train.Count:N0} training and {test.Count:N0} test images; batch {options.BatchSize}, lr {options.LearningRate}, " +
-            $"{options.Objective.Describe()}, seed {options.Seed}, {(options.Threads == 0 ? Environment.ProcessorCount : options.Threads)} threads");
+            $"{train.Count:N0} training and {test.Count:N0} test images; batch {options.BatchSize}, " +
+            $"lr {LearningRateText(options, trainer.State.Epoch + 1)}, " +
+            $"{options.Objective.Describe()}{(config.DynamicBinarization ? ", dynamic binarisation" : "")}" +
+            $"{(options.Schedule != null ? $", schedule {options.Schedule}" : "")}, seed {options.Seed}, " +
+            $"{(options.Threads == 0 ? Environment.ProcessorCount : options.Threads)} threads");
         if (resumeState != null)
             Console.Out.WriteLine($"resuming {run.Path} after epoch {resumeState.Epoch}" +
                 (resumeState.BatchInEpoch > 0 ? $", batch {resumeState.BatchInEpoch}" : ""));
@@ -91,4 +94,8 @@ public static class TrainingRun
         Console.Out.WriteLine($"done: {run.Metrics}, {run.Model}, {run.Report}, pictures in {run.Path}");
         return ExitCodes.Ok;
     }
+
+    /// <summary>The learning rate of the coming epoch: the option's, or the schedule's for that epoch.</summary>
+    private static string LearningRateText(TrainOptions o, int epoch) => o.Schedule == BurdaSchedule.Name
+        ? $"{BurdaSchedule.LearningRateAt(epoch):G4} (epoch {epoch} of the burda schedule)" : $"{o.LearningRate}";
 }

@@ -28,8 +28,9 @@ public struct LossSums
 public readonly record struct Evaluation(double Loss, double Reconstruction, double Kl, int Images);
 
 /// <summary>
-/// Mean negative ELBO (and its parts) of a model on a data set, with one ε per image from a stream reset to the
-/// same start every time, so evaluations of the same weights agree exactly. Its buffers (an inference tape and one
+/// Mean negative ELBO (and its parts) of a model on a data set — or another objective's bound, e.g. −IWAE_K with
+/// K ε per image — with ε from a stream reset to the same start every time, so evaluations of the same weights
+/// agree exactly. Its buffers (an inference tape and one
 /// batch) are kept, so a trainer can evaluate every epoch without allocating again.
 /// </summary>
 public sealed class Evaluator(int batchSize = 1000, int threads = 0)
@@ -39,8 +40,10 @@ public sealed class Evaluator(int batchSize = 1000, int threads = 0)
     private readonly Tensor _eps = new(batchSize, 1, name: "eps");
     private readonly int[] _indices = new int[batchSize];
 
-    public Evaluation Run(VaeModel model, ImageSet data, ulong seed = 1)
+    public Evaluation Run(VaeModel model, ImageSet data, ulong seed = 1, IObjective? bound = null)
     {
+        bound ??= ElboObjective.Standard;
+        int k = bound.SamplesPerImage;
         var rng = new Rng(seed, RngStreams.Evaluation);
         var batch = new Batch(_x, _eps);
         var sums = new LossSums();
@@ -49,11 +52,11 @@ public sealed class Evaluator(int batchSize = 1000, int threads = 0)
             int b = Math.Min(batchSize, data.Count - start);
             for (int i = 0; i < b; i++) _indices[i] = start + i;
             _x.Reshape(b, model.Config.Input, false);
-            _eps.Reshape(b, model.Latent, false);
+            _eps.Reshape(b * k, model.Latent, false);
             data.FillBatch(_indices.AsSpan(0, b), _x.Data);
             if (model.IsVariational) rng.FillGaussian(_eps.Data);
             _tape.Reset();
-            var f = ElboObjective.Standard.Loss(_tape, model, batch, new StepContext(0, 1));
+            var f = bound.Loss(_tape, model, batch, new StepContext(0, 1));
             sums.Add(f.Nats, f.Reconstruction, f.Kl, b);
         }
         return new Evaluation(sums.MeanLoss, sums.MeanReconstruction, sums.MeanKl, (int)sums.Images);

@@ -46,6 +46,18 @@ public sealed class ImageSet
         FactorCount = factors == null ? 0 : factorCount;
     }
 
+    /// <summary>
+    /// Set for dynamic binarisation (Burda et al. 2016): <see cref="FillBatch"/> then draws every pixel
+    /// ~ Bernoulli(byte/255) afresh for each use, keyed by (this seed, the caller's use number, row); see
+    /// <see cref="Binarization"/>.
+    /// </summary>
+    public ulong? DynamicBinarizationSeed { get; private init; }
+
+    /// <summary>The same images (shared, not copied), binarised afresh at every use with
+    /// <paramref name="seed"/>.</summary>
+    public ImageSet WithDynamicBinarization(ulong seed) =>
+        new(Images, Labels, Width, Height, Channels, Factors, FactorCount) { DynamicBinarizationSeed = seed };
+
     /// <summary>The bytes of image <paramref name="index"/>.</summary>
     public ReadOnlySpan<byte> Image(int index) => Images.AsSpan(checked(index * Pixels), Pixels);
 
@@ -59,9 +71,10 @@ public sealed class ImageSet
 
     /// <summary>
     /// Copies the images at <paramref name="indices"/> into <paramref name="dest"/> as floats in [0,1]
-    /// (dest is (indices.Length, Pixels), value = byte/255). Allocation-free.
+    /// (dest is (indices.Length, Pixels), value = byte/255), or, for a dynamically binarised set, as 0/1 draws keyed by
+    /// <paramref name="use"/> (e.g. the optimizer step) and the row. Allocation-free.
     /// </summary>
-    public void FillBatch(ReadOnlySpan<int> indices, Span<float> dest)
+    public void FillBatch(ReadOnlySpan<int> indices, Span<float> dest, ulong use = 0)
     {
         int pixels = Pixels;
         if (dest.Length != indices.Length * pixels)
@@ -75,7 +88,8 @@ public sealed class ImageSet
                 throw new ArgumentOutOfRangeException(nameof(indices), $"index {index} is outside 0..{Count - 1}");
             ReadOnlySpan<byte> src = Images.AsSpan(index * pixels, pixels);
             Span<float> row = dest.Slice(b * pixels, pixels);
-            for (int i = 0; i < pixels; i++) row[i] = table[src[i]];
+            if (DynamicBinarizationSeed is ulong seed) Binarization.Draw(src, seed, use, b, row);
+            else for (int i = 0; i < pixels; i++) row[i] = table[src[i]];
         }
     }
 

@@ -143,6 +143,8 @@ public static class GradCheck
             var m = Rand(r, c); var lv = Rand(r, c); var eps = Rand(r, c, -2f, 2f, grad: false, name: "eps");
             Run("reparameterize", t => t.Reparameterize(m, lv, eps), m, lv);
         }
+        { var x = Rand(r, c); Run("repeat_rows", t => t.RepeatRows(x, 3), x); }
+        { var x = Rand(r, 2 * c); Run("reshape", t => t.Reshape(x, 2 * r, c), x); }
         return results;
     }
 }

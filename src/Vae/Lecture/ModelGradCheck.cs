@@ -30,6 +30,8 @@ public static class ModelGradCheck
         results.AddRange(CheckOne("vae loss", vae, seed, batch, perTensor, perLayer: true));
         var ae = vae with { Kind = ModelKind.Ae, Likelihood = Likelihood.Gaussian };
         results.AddRange(CheckOne("ae loss ‖x−x̂‖²", ae, seed, batch, perTensor, perLayer: false));
+        var iwae = new IwaeObjective { Samples = 3 };
+        results.AddRange(CheckOne("iwae bound K=3", vae, seed, batch, perTensor, perLayer: false, iwae));
         results.AddRange(CheckDbVae(ClassifierObjective.WithHead(vae), seed, batch, perTensor));
         return results;
     }
@@ -57,16 +59,19 @@ public static class ModelGradCheck
             yield return GradCheck.Check($"dbvae loss ∂/∂{t.Name}", Loss, [t], perTensor, sample);
     }
 
-    private static IEnumerable<GradCheckResult> CheckOne(string name, VaeConfig config, ulong seed, int batch, int perTensor, bool perLayer)
+    private static IEnumerable<GradCheckResult> CheckOne(string name, VaeConfig config, ulong seed, int batch,
+        int perTensor, bool perLayer, IObjective? objective = null)
     {
+        objective ??= ElboObjective.Standard;
         var model = new VaeModel(config);
         var rng = new Rng(seed, 100);
         model.Initialize(rng);
         var x = new Tensor(batch, config.Input, name: "x");
         foreach (ref float v in x.Data) v = rng.NextFloat();
-        var eps = new Tensor(batch, config.Latent, name: "eps");
+        var eps = new Tensor(batch * objective.SamplesPerImage, config.Latent, name: "eps");
         rng.FillGaussian(eps.Data);
-        Tensor Loss(Tape tape) => ElboObjective.Standard.Loss(tape, model, x, eps).Loss;
+        var inputs = new Batch(x, eps);
+        Tensor Loss(Tape tape) => objective.Loss(tape, model, inputs, new StepContext(0, 1)).Loss;
         var sample = new Rng(seed, 101);
         var tensors = model.Parameters.Tensors;
         if (!perLayer)

@@ -42,6 +42,12 @@ public interface IObjective
     /// <summary>Builds the loss of <paramref name="batch"/> on <paramref name="tape"/> (which the caller has reset).</summary>
     StepLoss Loss(Tape tape, VaeModel model, Batch batch, StepContext step);
 
+    /// <summary>
+    /// The objective test-set evaluations report: the plain negative ELBO unless the objective is itself a bound worth
+    /// tracking (the IWAE bound), whatever schedule the training loss follows.
+    /// </summary>
+    IObjective EvaluationBound => ElboObjective.Standard;
+
     /// <summary>Checks the settings against the model (e.g. an autoencoder has no KL to weight).</summary>
     void Validate(VaeConfig model);
 

@@ -9,6 +9,8 @@ public static class ObjectiveRegistry
     {
         [ElboObjective.Id] = ElboObjective.FromMetadata,
         [ClassifierObjective.Id] = ClassifierObjective.FromMetadata,
+        [IwaeObjective.Id] = IwaeObjective.FromMetadata,
+        [IwaeObjective.AveragedElboId] = IwaeObjective.FromMetadata,
     };
 
     public static IReadOnlyList<string> Names => Readers.Keys.ToArray();

@@ -40,6 +40,7 @@ public static class Checkpoint
             metadata["optimizer"] = "adam";
             metadata["optimizer.step"] = optimizer.Step.ToString(CultureInfo.InvariantCulture);
             metadata["optimizer.lr"] = optimizer.LearningRate.ToString("R", CultureInfo.InvariantCulture);
+            metadata["optimizer.epsilon"] = optimizer.Epsilon.ToString("R", CultureInfo.InvariantCulture);
         }
         if (state != null)
             foreach (var (k, v) in state.ToMetadata()) metadata[k] = v;
@@ -86,7 +87,10 @@ public static class Checkpoint
         {
             if (kind != "adam") throw new InvalidInputFileException(path, $"unknown optimizer '{kind}'");
             float lr = ParseFloat(path, file.Metadata, "optimizer.lr");
-            adam = new Adam(model.Parameters.Count, lr);
+            // ε is written since the IWAE runs (which use 1e-4); older checkpoints had PyTorch's 1e-8.
+            float epsilon = file.Metadata.ContainsKey("optimizer.epsilon")
+                ? ParseFloat(path, file.Metadata, "optimizer.epsilon") : 1e-8f;
+            adam = new Adam(model.Parameters.Count, lr, epsilon: epsilon);
             int offset = 0;
             foreach (var (name, shape, t) in model.NamedParameters())
             {

@@ -18,9 +18,25 @@ public sealed record RunConfig(string Dataset, VaeConfig Model, TrainOptions Opt
 {
     private static readonly CultureInfo Inv = CultureInfo.InvariantCulture;
 
-    /// <summary>The training set the options describe: <paramref name="train"/>, or its copy with one class made rare.</summary>
-    public ImageSet TrainingSet(ImageSet train) =>
-        Options.BiasDigit is int digit ? Subsets.KeepFractionOf(train, digit, Options.BiasKeep, Options.Seed) : train;
+    /// <summary>
+    /// Dynamic binarisation (Burda et al. 2016): each use of a training image draws x ~ Bernoulli(intensity), and the
+    /// test images are binarised once with <see cref="Binarization.TestSeed"/>, the same for every model.
+    /// </summary>
+    public bool DynamicBinarization { get; init; }
+
+    /// <summary>
+    /// The training set the options describe: <paramref name="train"/>, or its copy with one class made rare; binarised
+    /// afresh at every use (seeded by <see cref="TrainOptions.Seed"/>) with <see cref="DynamicBinarization"/>.
+    /// </summary>
+    public ImageSet TrainingSet(ImageSet train)
+    {
+        var set = Options.BiasDigit is int digit
+            ? Subsets.KeepFractionOf(train, digit, Options.BiasKeep, Options.Seed) : train;
+        return DynamicBinarization ? set.WithDynamicBinarization(Options.Seed) : set;
+    }
+
+    /// <summary>The test set evaluations use: <paramref name="test"/>, or its one fixed binarisation.</summary>
+    public ImageSet TestSet(ImageSet test) => DynamicBinarization ? Binarization.Once(test) : test;
 
     /// <summary>The run as metadata: data.*, train.*, objective.* (the model's own keys come from VaeConfig).</summary>
     public Dictionary<string, string> ToMetadata(ImageSet trainingSet)
@@ -31,6 +47,7 @@ public sealed record RunConfig(string Dataset, VaeConfig Model, TrainOptions Opt
             ["data.name"] = Dataset,
             ["data.train_count"] = trainingSet.Count.ToString(Inv),
             ["data.train_sha256"] = Fingerprint(trainingSet),
+            ["data.binarize"] = DynamicBinarization ? "dynamic" : "none",
             ["train.batch_size"] = o.BatchSize.ToString(Inv),
             ["train.lr"] = Metadata.Text(o.LearningRate),
             ["train.seed"] = o.Seed.ToString(Inv),
@@ -40,6 +57,8 @@ public sealed record RunConfig(string Dataset, VaeConfig Model, TrainOptions Opt
                 : "off",
             ["train.bias_digit"] = o.BiasDigit is int digit ? digit.ToString(Inv) : "off",
             ["train.bias_keep"] = Metadata.Text(o.BiasKeep),
+            ["train.schedule"] = o.Schedule ?? "none",
+            ["train.adam_eps"] = Metadata.Text(o.AdamEpsilon),
         };
         foreach (var (k, v) in ObjectiveRegistry.ToMetadata(o.Objective)) m[k] = v;
         return m;
@@ -63,12 +82,21 @@ public sealed record RunConfig(string Dataset, VaeConfig Model, TrainOptions Opt
             ClipGradNorm = Metadata.Float(m, "train.clip_grad"),
             Objective = ObjectiveRegistry.FromMetadata(m),
             Debias = ReadDebias(Metadata.Get(m, "train.debias")),
+            // Keys that came with the IWAE runs; checkpoints from before them had neither.
+            Schedule = m.GetValueOrDefault("train.schedule", "none") is "none" ? null : m["train.schedule"],
+            AdamEpsilon = m.ContainsKey("train.adam_eps") ? Metadata.Float(m, "train.adam_eps") : 1e-8f,
         };
         if (Metadata.Get(m, "train.bias_digit") != "off")
             options = options with { BiasDigit = Metadata.Int(m, "train.bias_digit"), BiasKeep = Metadata.Double(m, "train.bias_keep") };
         try { options.Validate(); options.Objective.Validate(model); }
         catch (ArgumentException e) { throw new FormatException($"metadata describes an invalid run: {e.Message}"); }
-        return new RunConfig(Metadata.Get(m, "data.name"), model, options);
+        string binarize = m.GetValueOrDefault("data.binarize", "none");
+        if (binarize is not ("none" or "dynamic"))
+            throw new FormatException($"metadata 'data.binarize' is not none or dynamic: '{binarize}'");
+        return new RunConfig(Metadata.Get(m, "data.name"), model, options)
+        {
+            DynamicBinarization = binarize == "dynamic",
+        };
     }
 
     /// <summary>

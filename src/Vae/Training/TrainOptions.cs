@@ -32,6 +32,11 @@ public sealed record TrainOptions
     /// </summary>
     public int? BiasDigit { get; init; }
     public double BiasKeep { get; init; } = 1;
+    /// <summary>"burda": each epoch's learning rate from <see cref="BurdaSchedule"/>; null:
+    /// <see cref="LearningRate"/> throughout.</summary>
+    public string? Schedule { get; init; }
+    /// <summary>Adam's ε (PyTorch's 1e-8 by default; Burda et al. use 1e-4).</summary>
+    public float AdamEpsilon { get; init; } = 1e-8f;
 
     public void Validate()
     {
@@ -43,6 +48,9 @@ public sealed record TrainOptions
         Debias?.Validate();
         if (BiasDigit is < 0 or > 9) throw new ArgumentException("bias-digit must be 0..9");
         if (!(BiasKeep >= 0 && BiasKeep <= 1)) throw new ArgumentException("bias-keep must be in [0, 1]");
+        if (Schedule is not (null or BurdaSchedule.Name))
+            throw new ArgumentException($"schedule must be {BurdaSchedule.Name}");
+        if (!(AdamEpsilon > 0) || !float.IsFinite(AdamEpsilon)) throw new ArgumentException("adam epsilon must be > 0");
     }
 }
 

@@ -47,7 +47,7 @@ public sealed class Trainer
         _order = new int[trainCount];
         _shuffle = new Rng(options.Seed, RngStreams.Shuffle);
         _noise = new Rng(options.Seed, RngStreams.Noise);
-        Optimizer = optimizer ?? new Adam(model.Parameters.Count, options.LearningRate);
+        Optimizer = optimizer ?? new Adam(model.Parameters.Count, options.LearningRate, epsilon: options.AdamEpsilon);
         Optimizer.Threads = options.Threads;
         _batchesPerEpoch = BatchesPerEpoch(trainCount);
         if (resume == null)
@@ -75,6 +75,7 @@ public sealed class Trainer
         int epoch = State.Epoch + 1;
         int batches = BatchesPerEpoch(train.Count);
         PrepareOrder(train);
+        if (Options.Schedule == BurdaSchedule.Name) Optimizer.LearningRate = BurdaSchedule.LearningRateAt(epoch);
 
         var clock = Stopwatch.StartNew();
         double secondsBefore = State.EpochSeconds;
@@ -152,7 +153,7 @@ public sealed class Trainer
         var (x, eps) = (_batch.X, _batch.Eps);
         x.Reshape(b, Model.Config.Input, requiresGrad: false);
         eps.Reshape(b * Options.Objective.SamplesPerImage, Model.Latent, requiresGrad: false);
-        train.FillBatch(indices, x.Data);
+        train.FillBatch(indices, x.Data, use: (ulong)Optimizer.Step);   // use: keys dynamic binarisation
         for (int i = 0; i < b; i++) _batch.LabelBuffer[i] = train.Labels[indices[i]];
         if (Model.IsVariational) _noise.FillGaussian(eps.Data);   // ε ~ N(0, I): the only randomness of the step
 
@@ -196,6 +197,6 @@ public sealed class Trainer
     public Evaluation Evaluate(ImageSet data)
     {
         _evaluator ??= new Evaluator(Options.EvalBatchSize, Options.Threads);
-        return _evaluator.Run(Model, data, Options.Seed);
+        return _evaluator.Run(Model, data, Options.Seed, Options.Objective.EvaluationBound);
     }
 }
