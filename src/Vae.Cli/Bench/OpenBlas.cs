@@ -13,9 +13,11 @@ internal sealed unsafe class OpenBlas
     // void cblas_sgemm(order, transA, transB, M, N, K, alpha, A, lda, B, ldb, beta, C, ldc)  (32-bit blasint)
     private readonly delegate* unmanaged<int, int, int, int, int, int, float, float*, int, float*, int, float, float*, int, void> _sgemm;
     private readonly delegate* unmanaged<int, void> _setNumThreads;
+    private readonly delegate* unmanaged<nint> _coreName;
 
-    private OpenBlas(nint sgemm, nint setNumThreads)
+    private OpenBlas(nint sgemm, nint setNumThreads, nint coreName)
     {
+        _coreName = (delegate* unmanaged<nint>)coreName;
         _sgemm = (delegate* unmanaged<int, int, int, int, int, int, float, float*, int, float*, int, float, float*, int, void>)sgemm;
         _setNumThreads = (delegate* unmanaged<int, void>)setNumThreads;
     }
@@ -26,8 +28,12 @@ internal sealed unsafe class OpenBlas
         if (!NativeLibrary.TryLoad("libopenblas.so.0", out nint lib)) return null;
         if (!NativeLibrary.TryGetExport(lib, "cblas_sgemm", out nint sgemm)) return null;
         NativeLibrary.TryGetExport(lib, "openblas_set_num_threads", out nint setThreads);
-        return new OpenBlas(sgemm, setThreads);
+        NativeLibrary.TryGetExport(lib, "openblas_get_corename", out nint coreName);
+        return new OpenBlas(sgemm, setThreads, coreName);
     }
+
+    /// <summary>The kernel family OpenBLAS picked (openblas_get_corename), e.g. "SkylakeX" or "Haswell".</summary>
+    public string CoreName => _coreName == null ? "unknown" : Marshal.PtrToStringAnsi(_coreName()) ?? "unknown";
 
     public void SetThreads(int threads)
     {

@@ -27,6 +27,7 @@ public sealed class BenchMatmulCommand : ICommand
 
     private ArgParser Parser() => new ArgParser(Name, Summary)
         .Option("threads", "0", "threads for both libraries; 0 = all cores", "N")
+        .Option("isa", "auto", "instruction set of our kernel: auto (the one training uses), avx512, avx2, portable", "NAME")
         .Option("repeats", "20", "timed repetitions per shape; the best one is reported", "N")
         .Option("warmup", "2", "untimed repetitions first (JIT, caches, buffers)", "N")
         .Option("min-ms", "10", "each repetition runs the product enough times to last this long", "MS");
@@ -39,19 +40,27 @@ public sealed class BenchMatmulCommand : ICommand
         int repeats = parser.GetInt("repeats", 1, 1000), warmup = parser.GetInt("warmup", 0, 1000);
         double minMs = parser.GetDouble("min-ms", 0, 60_000);
         if (threads == 0) threads = Environment.ProcessorCount;
+        var path = parser.GetChoice("isa", "auto", "avx512", "avx2", "portable") switch
+        {
+            "avx512" => GemmPath.Avx512, "avx2" => GemmPath.Avx2, "portable" => GemmPath.Portable, _ => Gemm.Path,
+        };
+        if (!Gemm.IsSupported(path))
+            throw new UsageException($"this machine cannot run the {path} kernel (the best it has: {Gemm.Describe(Gemm.Path)})");
 
         var blas = OpenBlas.TryLoad();
         blas?.SetThreads(threads);
         if (blas == null) Console.Error.WriteLine("note: libopenblas.so.0 not found; the openblas_gflops column stays blank");
 
+        Console.Error.WriteLine($"# gemm: {Gemm.Describe(path)}, {threads} threads" +
+            (blas == null ? "" : $"; OpenBLAS core: {blas.CoreName}"));
         var rng = new Random(1234);
         bool allMatch = true;
-        Console.Out.WriteLine("m,n,k,trans_a,trans_b,threads,gflops,openblas_gflops");
+        Console.Out.WriteLine("m,n,k,trans_a,trans_b,isa,threads,gflops,openblas_gflops");
         foreach (var (m, n, k, ta, tb) in Shapes)
         {
             float[] a = Random(rng, m * k), b = Random(rng, k * n), c = new float[m * n], reference = new float[m * n];
             double flops = 2.0 * m * n * k;
-            var (ours, theirs) = Time(() => Gemm.Multiply(a, b, m, n, k, ta, tb, c, false, threads),
+            var (ours, theirs) = Time(() => Gemm.Multiply(path, a, b, m, n, k, ta, tb, c, false, threads),
                 blas == null ? null : () => blas.Sgemm(a, b, m, n, k, ta, tb, reference, false), warmup, repeats, minMs);
             // The check: against OpenBLAS's C, or the naive twin when OpenBLAS is absent (too slow for 1024³).
             bool small = (long)m * n * k <= 128L * 784 * 400;
@@ -66,7 +75,7 @@ public sealed class BenchMatmulCommand : ICommand
                     Console.Error.WriteLine($"warning: {m}x{n}x{k} result differs from the reference: max |Δ|/k = {err:E2}");
                 }
             }
-            Console.Out.WriteLine(string.Join(',', m, n, k, ta ? 1 : 0, tb ? 1 : 0, threads,
+            Console.Out.WriteLine(string.Join(',', m, n, k, ta ? 1 : 0, tb ? 1 : 0, path, threads,
                 (flops / ours / 1e9).ToString("F1", CultureInfo.InvariantCulture),
                 theirs is { } t ? (flops / t / 1e9).ToString("F1", CultureInfo.InvariantCulture) : ""));
         }

@@ -100,7 +100,7 @@ public sealed class Tape
     /// <summary>
     /// Back-propagates from a scalar: zeroes every recorded output's gradient, seeds d(loss)/d(loss) = 1, then runs the
     /// backward of each node in reverse recording order. Leaf gradients (parameters) are accumulated into, not
-    /// zeroed: call <see cref="Nn.ParameterSet.ZeroGrad"/> (or <see cref="Tensor.ZeroGrad"/>) before each step.
+    /// zeroed: they must be 0 before each step (Adam's update leaves them so; else <see cref="Tensor.ZeroGrad"/>).
     /// </summary>
     public void Backward(Tensor loss)
     {

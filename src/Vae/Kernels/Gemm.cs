@@ -6,6 +6,17 @@ using System.Runtime.Intrinsics.X86;
 
 namespace Vae.Kernels;
 
+/// <summary>The instruction sets <see cref="Gemm"/> has a micro-kernel for.</summary>
+public enum GemmPath
+{
+    /// <summary><see cref="Vector{T}"/>: any CPU .NET vectorises (ARM NEON, x86 without FMA).</summary>
+    Portable,
+    /// <summary>x86 AVX2 with fused multiply-add, <see cref="Vector256{T}"/>.</summary>
+    Avx2,
+    /// <summary>x86 AVX-512F, <see cref="Vector512{T}"/>.</summary>
+    Avx512,
+}
+
 /// <summary>
 /// Single-precision matrix product C (m,n) = [C +] op(A) (m,k) · op(B) (k,n), all row-major.
 /// A is stored (m,k), or (k,m) when <c>transA</c>; B is stored (k,n), or (n,k) when <c>transB</c>.
@@ -39,28 +50,52 @@ public static unsafe partial class Gemm
             }
     }
 
-    /// <summary>The fast path: the Vector512 kernel when the hardware has it, else the portable Vector&lt;float&gt; one.
+    /// <summary>The instruction set this process multiplies with, chosen once at start-up from what the JIT reports.</summary>
+    public static GemmPath Path { get; } = Detect();
+
+    /// <summary>The best path this machine supports: AVX-512, else AVX2 + FMA, else portable <see cref="Vector{T}"/>.</summary>
+    /// <remarks>Asks <c>Avx512F.IsSupported</c>, not <c>Vector512.IsHardwareAccelerated</c>: the JIT reports the latter as
+    /// false on Skylake-X/Cascade Lake (whose 512-bit units lower the clock), yet our 8×32 kernel is still the fastest
+    /// there (docs/benchmarks.md). <c>DOTNET_EnableAVX512=0</c> turns AVX-512 off for the JIT, and this path with it.</remarks>
+    public static GemmPath Detect() =>
+        Avx512F.IsSupported ? GemmPath.Avx512
+        : Vector256.IsHardwareAccelerated && Avx2.IsSupported && Fma.IsSupported ? GemmPath.Avx2
+        : GemmPath.Portable;
+
+    /// <summary>Whether <paramref name="path"/> can run on this machine (the portable one always can).</summary>
+    public static bool IsSupported(GemmPath path) => path switch
+    {
+        GemmPath.Avx512 => Detect() == GemmPath.Avx512,
+        GemmPath.Avx2 => Detect() != GemmPath.Portable,
+        _ => true,
+    };
+
+    /// <summary>A one-line description of a path, for benchmark output: its instruction set and micro-tile.</summary>
+    public static string Describe(GemmPath path) => path switch
+    {
+        GemmPath.Avx512 => $"AVX-512 (Vector512, {Avx512Kernel.MR}x{Avx512Kernel.NR} tile)",
+        GemmPath.Avx2 => $"AVX2+FMA (Vector256, {Avx2Kernel.MR}x{Avx2Kernel.NR} tile)",
+        _ => $"portable (Vector<float> of {Vector<float>.Count}, {PortableKernel.MR}x{PortableKernel.NR} tile)",
+    };
+
+    /// <summary>The fast path on the instruction set of <see cref="Path"/>.
     /// <paramref name="threads"/>: 0 = all cores, else that many.</summary>
     public static void Multiply(ReadOnlySpan<float> a, ReadOnlySpan<float> b, int m, int n, int k, bool transA, bool transB,
-        Span<float> c, bool accumulate, int threads = 0)
-    {
-        if (Vector512.IsHardwareAccelerated)
-            Run<Vector512Kernel>(a, b, m, n, k, transA, transB, c, accumulate, threads);
-        else
-            Run<PortableKernel>(a, b, m, n, k, transA, transB, c, accumulate, threads);
-    }
+        Span<float> c, bool accumulate, int threads = 0) =>
+        Multiply(Path, a, b, m, n, k, transA, transB, c, accumulate, threads);
 
-    /// <summary>The portable <see cref="Vector{T}"/> path, whatever the hardware (for tests and benchmarks).</summary>
-    internal static void MultiplyPortable(ReadOnlySpan<float> a, ReadOnlySpan<float> b, int m, int n, int k, bool transA,
-        bool transB, Span<float> c, bool accumulate, int threads = 0) =>
-        Run<PortableKernel>(a, b, m, n, k, transA, transB, c, accumulate, threads);
-
-    /// <summary>The Vector512 path; only when <see cref="Vector512.IsHardwareAccelerated"/>.</summary>
-    internal static void MultiplyVector512(ReadOnlySpan<float> a, ReadOnlySpan<float> b, int m, int n, int k, bool transA,
-        bool transB, Span<float> c, bool accumulate, int threads = 0)
+    /// <summary>The fast path on a chosen instruction set (tests and benchmarks compare them); throws
+    /// <see cref="PlatformNotSupportedException"/> when this machine lacks it.</summary>
+    public static void Multiply(GemmPath path, ReadOnlySpan<float> a, ReadOnlySpan<float> b, int m, int n, int k,
+        bool transA, bool transB, Span<float> c, bool accumulate, int threads = 0)
     {
-        if (!Vector512.IsHardwareAccelerated) throw new PlatformNotSupportedException("Vector512 is not accelerated here");
-        Run<Vector512Kernel>(a, b, m, n, k, transA, transB, c, accumulate, threads);
+        if (!IsSupported(path)) throw new PlatformNotSupportedException($"{path} is not supported on this machine");
+        switch (path)
+        {
+            case GemmPath.Avx512: Run<Avx512Kernel>(a, b, m, n, k, transA, transB, c, accumulate, threads); break;
+            case GemmPath.Avx2: Run<Avx2Kernel>(a, b, m, n, k, transA, transB, c, accumulate, threads); break;
+            default: Run<PortableKernel>(a, b, m, n, k, transA, transB, c, accumulate, threads); break;
+        }
     }
 
     private static void Validate(int aLength, int bLength, int cLength, int m, int n, int k, int threads)
@@ -329,7 +364,7 @@ public static unsafe partial class Gemm
     /// {1to16} memory operands) per k. 16 independent FMA chains cover the 4-cycle latency of two FMA pipes, and
     /// 8 rows divide the VAE batch of 128 evenly.
     /// </summary>
-    private struct Vector512Kernel : IMicroKernel
+    private struct Avx512Kernel : IMicroKernel
     {
         public static int MR => 8;
         public static int NR => 32;
@@ -372,6 +407,52 @@ public static unsafe partial class Gemm
             }
             Vector512.Store(v0, c);
             Vector512.Store(v1, c + 16);
+        }
+    }
+
+    /// <summary>
+    /// 6×16 with AVX2 + FMA (the BLIS Haswell shape): 12 ymm accumulators, two loads of B and six broadcasts of A per
+    /// k, 15 of the 16 registers. 12 independent FMA chains cover the 4-5 cycle latency of two FMA pipes with room
+    /// to spare, where 8 (a 4×16 tile) only just do.
+    /// </summary>
+    private struct Avx2Kernel : IMicroKernel
+    {
+        public static int MR => 6;
+        public static int NR => 16;
+
+        public static void Run(float* a, float* b, int kc, float* c, int ldc, bool load)
+        {
+            Vector256<float> c00 = default, c01 = default, c10 = default, c11 = default, c20 = default, c21 = default,
+                c30 = default, c31 = default, c40 = default, c41 = default, c50 = default, c51 = default;
+            for (int p = 0; p < kc; p++, a += 6, b += 16)
+            {
+                var b0 = Avx.LoadAlignedVector256(b);
+                var b1 = Avx.LoadAlignedVector256(b + 8);
+                var a0 = Vector256.Create(a[0]); c00 = Fma.MultiplyAdd(a0, b0, c00); c01 = Fma.MultiplyAdd(a0, b1, c01);
+                var a1 = Vector256.Create(a[1]); c10 = Fma.MultiplyAdd(a1, b0, c10); c11 = Fma.MultiplyAdd(a1, b1, c11);
+                var a2 = Vector256.Create(a[2]); c20 = Fma.MultiplyAdd(a2, b0, c20); c21 = Fma.MultiplyAdd(a2, b1, c21);
+                var a3 = Vector256.Create(a[3]); c30 = Fma.MultiplyAdd(a3, b0, c30); c31 = Fma.MultiplyAdd(a3, b1, c31);
+                var a4 = Vector256.Create(a[4]); c40 = Fma.MultiplyAdd(a4, b0, c40); c41 = Fma.MultiplyAdd(a4, b1, c41);
+                var a5 = Vector256.Create(a[5]); c50 = Fma.MultiplyAdd(a5, b0, c50); c51 = Fma.MultiplyAdd(a5, b1, c51);
+            }
+            Store(c, c00, c01, load);
+            Store(c + ldc, c10, c11, load);
+            Store(c + 2 * ldc, c20, c21, load);
+            Store(c + 3 * ldc, c30, c31, load);
+            Store(c + 4 * ldc, c40, c41, load);
+            Store(c + 5 * ldc, c50, c51, load);
+        }
+
+        [MethodImpl(MethodImplOptions.AggressiveInlining)]
+        private static void Store(float* c, Vector256<float> v0, Vector256<float> v1, bool load)
+        {
+            if (load)
+            {
+                v0 = Avx.LoadVector256(c) + v0;
+                v1 = Avx.LoadVector256(c + 8) + v1;
+            }
+            Avx.Store(c, v0);
+            Avx.Store(c + 8, v1);
         }
     }
 

@@ -162,8 +162,7 @@ public sealed class Trainer
         float loss = f.Loss.Value;
         if (!float.IsFinite(loss)) throw new NonFiniteLossException(epoch, State.BatchInEpoch + 1, Optimizer.Step + 1, loss);
 
-        Model.Parameters.ZeroGrad();
-        _tape.Backward(f.Loss);
+        _tape.Backward(f.Loss);   // into gradients the last Adam update left at 0
         if (Options.ClipGradNorm > 0) ClipGradients(Options.ClipGradNorm);
         Optimizer.Update(Model.Parameters.Values, Model.Parameters.Grads);
 

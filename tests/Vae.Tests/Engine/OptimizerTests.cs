@@ -15,7 +15,7 @@ public class OptimizerTests
         double[] ep = [0.5, -1, 2], m = new double[3], v = new double[3];
         for (int t = 1; t <= 2; t++)
         {
-            adam.Update(p, grads[t - 1]);
+            adam.Update(p, (float[])grads[t - 1].Clone());
             for (int i = 0; i < 3; i++)
             {
                 double g = grads[t - 1][i];
@@ -40,7 +40,7 @@ public class OptimizerTests
             var p2 = (float[])p1.Clone();
             var a1 = new Adam(n) { Threads = 1 };
             var a2 = new Adam(n) { Threads = 2 };
-            for (int s = 0; s < 3; s++) { a1.Update(p1, g); a2.Update(p2, g); }
+            for (int s = 0; s < 3; s++) { a1.Update(p1, (float[])g.Clone()); a2.Update(p2, (float[])g.Clone()); }
             Assert.That(p2, Is.EqualTo(p1), $"n = {n}");
         }
     }
@@ -59,19 +59,31 @@ public class OptimizerTests
     }
 
     [Test]
-    public void SgdWithAndWithoutMomentum()
+    public void AdamVectorLoopMatchesItsScalarTwinAndZeroesTheGradients()
     {
-        float[] p = [1f, -2f];
-        var plain = new Sgd(2, learningRate: 0.1f);
-        plain.Update(p, [0.5f, -1f]);
-        Assert.That(p, Is.EqualTo(new[] { 0.95f, -1.9f }).Within(1e-7));
-
-        // PyTorch's momentum: b ← μb + g; p ← p − lr·b.  Steps with g = 1: b = 1, then 1.9; p = 1 − 0.1 − 0.19.
-        float[] q = [1f];
-        var momentum = new Sgd(1, learningRate: 0.1f, momentum: 0.9f);
-        momentum.Update(q, [1f]);
-        momentum.Update(q, [1f]);
-        Assert.That(q[0], Is.EqualTo(1f - 0.1f - 0.19f).Within(1e-6));
-        Assert.Throws<ArgumentException>(() => momentum.Update(q, [1f, 2f]));
+        // 10,007 parameters: the vector body runs ~1,250 times (on 1 thread and split over 2), then a tail of 7.
+        // Moments near the subnormal range and zero gradients exercise the flush in both loops.
+        const int n = 10_007;
+        var rng = new Rng(11);
+        var pVector = new float[n]; rng.FillGaussian(pVector);
+        var pScalar = (float[])pVector.Clone();
+        var vector = new Adam(n, learningRate: 0.01f) { Threads = 2 };
+        var scalar = new Adam(n, learningRate: 0.01f);
+        for (int step = 0; step < 4; step++)
+        {
+            var g = new float[n];
+            rng.FillGaussian(g);
+            // Every 5th gradient is tiny once, then 0: its m is flushed at once (1e-38) or decays past FLT_MIN later.
+            for (int i = 0; i < n; i += 5) g[i] = step > 0 ? 0f : i % 10 == 0 ? 1e-37f : 1.3e-37f;
+            var gScalar = (float[])g.Clone();
+            vector.Update(pVector, g);
+            scalar.UpdateScalar(pScalar, gScalar);
+            Assert.That(g, Is.All.EqualTo(0f), "Update zeroes the gradients it read");
+            Assert.That(gScalar, Is.All.EqualTo(0f), "so does the scalar twin");
+        }
+        Assert.That(pVector, Is.EqualTo(pScalar).AsCollection, "parameters");
+        Assert.That(vector.M, Is.EqualTo(scalar.M).AsCollection, "first moments");
+        Assert.That(vector.V, Is.EqualTo(scalar.V).AsCollection, "second moments");
+        Assert.That(vector.M.Count(v => v == 0f), Is.GreaterThan(n / 6), "the flushed moments are there to compare");
     }
 }

@@ -1,4 +1,5 @@
 using System.Runtime.Intrinsics;
+using System.Runtime.Intrinsics.X86;
 using NUnit.Framework;
 using Vae.Kernels;
 
@@ -6,28 +7,27 @@ namespace Vae.Tests.Kernels;
 
 /// <summary>
 /// Every SIMD GEMM path against the naive triple loop, over sizes that straddle the vector width (8 or 16), the
-/// micro-tile (8×32 and 4×2V) and the cache blocks (KC = MC = 192, NC = 1536), all four transpose combinations,
+/// micro-tile (8×32, 6×16 and 4×2V) and the cache blocks (KC = MC = 192, NC = 1536), all four transpose combinations,
 /// with and without accumulate.
 /// </summary>
 [TestFixture]
 public class GemmTests
 {
-    private delegate void GemmPath(ReadOnlySpan<float> a, ReadOnlySpan<float> b, int m, int n, int k, bool transA,
+    private delegate void GemmRun(ReadOnlySpan<float> a, ReadOnlySpan<float> b, int m, int n, int k, bool transA,
         bool transB, Span<float> c, bool accumulate);
 
-    private static List<(string Name, GemmPath Run)> Paths()
+    // Every instruction set this machine can run, each on 1 thread and on more (uneven splits included).
+    private static List<(string Name, GemmRun Run)> Paths()
     {
-        var paths = new List<(string, GemmPath)>
+        var paths = new List<(string, GemmRun)>
         {
             ("Multiply t1", (a, b, m, n, k, ta, tb, c, acc) => Gemm.Multiply(a, b, m, n, k, ta, tb, c, acc, threads: 1)),
             ("Multiply t2", (a, b, m, n, k, ta, tb, c, acc) => Gemm.Multiply(a, b, m, n, k, ta, tb, c, acc, threads: 2)),
-            ("Portable t1", (a, b, m, n, k, ta, tb, c, acc) => Gemm.MultiplyPortable(a, b, m, n, k, ta, tb, c, acc, threads: 1)),
-            ("Portable t2", (a, b, m, n, k, ta, tb, c, acc) => Gemm.MultiplyPortable(a, b, m, n, k, ta, tb, c, acc, threads: 2)),
         };
-        if (Vector512.IsHardwareAccelerated)
+        foreach (var path in Enum.GetValues<GemmPath>().Where(Gemm.IsSupported))
         {
-            paths.Add(("Vector512 t1", (a, b, m, n, k, ta, tb, c, acc) => Gemm.MultiplyVector512(a, b, m, n, k, ta, tb, c, acc, threads: 1)));
-            paths.Add(("Vector512 t3", (a, b, m, n, k, ta, tb, c, acc) => Gemm.MultiplyVector512(a, b, m, n, k, ta, tb, c, acc, threads: 3)));
+            paths.Add(($"{path} t1", (a, b, m, n, k, ta, tb, c, acc) => Gemm.Multiply(path, a, b, m, n, k, ta, tb, c, acc, threads: 1)));
+            paths.Add(($"{path} t3", (a, b, m, n, k, ta, tb, c, acc) => Gemm.Multiply(path, a, b, m, n, k, ta, tb, c, acc, threads: 3)));
         }
         return paths;
     }
@@ -191,7 +191,34 @@ public class GemmTests
             Assert.That(() => Gemm.Multiply(a, b.AsSpan(1), 2, 2, 3, false, false, c, false), Throws.InstanceOf<ArgumentException>());
             Assert.That(() => Gemm.Multiply(a, b, 2, 2, 3, false, false, c.AsSpan(1), false), Throws.InstanceOf<ArgumentException>());
             Assert.That(() => Gemm.Naive(a, b, 2, 2, 4, false, false, c, false), Throws.InstanceOf<ArgumentException>());
-            Assert.That(() => Gemm.MultiplyPortable(a, b, 3, 2, 3, false, false, c, false), Throws.InstanceOf<ArgumentException>());
+            Assert.That(() => Gemm.Multiply(GemmPath.Portable, a, b, 3, 2, 3, false, false, c, false), Throws.InstanceOf<ArgumentException>());
         });
+    }
+
+    [Test]
+    public void SelectedPathIsTheBestTheHardwareReports()
+    {
+        // Run the suite once more with DOTNET_EnableAVX512=0 (the .NET 10 switch; EnableAVX512F no longer exists)
+        // and this must say Avx2: that is how the AVX2 path is tested on an AVX-512 machine.
+        var expected = Avx512F.IsSupported ? GemmPath.Avx512
+            : Avx2.IsSupported && Fma.IsSupported ? GemmPath.Avx2
+            : GemmPath.Portable;
+        Assert.That(Gemm.Path, Is.EqualTo(expected));
+        if (Environment.GetEnvironmentVariable("DOTNET_EnableAVX512") == "0")
+            Assert.That(Gemm.Path, Is.Not.EqualTo(GemmPath.Avx512), "DOTNET_EnableAVX512=0 must turn the AVX-512 path off");
+        Assert.That(Gemm.IsSupported(GemmPath.Portable));
+        Assert.That(Gemm.Describe(Gemm.Path), Does.StartWith(expected switch
+        {
+            GemmPath.Avx512 => "AVX-512", GemmPath.Avx2 => "AVX2", _ => "portable",
+        }));
+    }
+
+    [Test]
+    public void AnUnsupportedPathIsRefused()
+    {
+        float[] a = new float[4], b = new float[4], c = new float[4];
+        foreach (var path in Enum.GetValues<GemmPath>().Where(p => !Gemm.IsSupported(p)))
+            Assert.That(() => Gemm.Multiply(path, a, b, 2, 2, 2, false, false, c, false),
+                Throws.InstanceOf<PlatformNotSupportedException>(), path.ToString());
     }
 }
