@@ -1,29 +1,30 @@
 namespace Vae.Engine;
 
 /// <summary>A recorded op's backward: reads node.Out.Grad and accumulates (+=) into its inputs' gradients.</summary>
-public delegate void BackwardFn(Node node);
+public delegate void BackwardFn<TParams>(Node<TParams> node) where TParams : struct, IOpParams;
 
 /// <summary>
-/// One recorded operation: its output, up to three inputs and the few constants its backward needs.
+/// One recorded operation: what it was, its output, up to three inputs. An op with constants records a
+/// <see cref="Node{TParams}"/> whose <c>Params</c> holds them, typed (e.g. MatMul's transposes, Clamp's bounds).
 /// Nodes are pooled by the tape and reused step after step, so recording allocates nothing in steady state.
 /// </summary>
-public sealed class Node
+public abstract class Node
 {
-    public string Op { get; internal set; } = "";
+    public OpKind Kind { get; internal set; }
     public Tensor Out { get; internal set; } = null!;
     public Tensor? A { get; internal set; }
     public Tensor? B { get; internal set; }
     public Tensor? C { get; internal set; }
-    /// <summary>An op's scalar constant (e.g. the factor of Scale).</summary>
-    public float Scalar { get; internal set; }
-    /// <summary>A second constant (e.g. Clamp's upper bound).</summary>
-    public float Bound { get; internal set; }
-    /// <summary>An op's two switches (e.g. MatMul's transA/transB).</summary>
-    public bool FlagA { get; internal set; }
-    public bool FlagB { get; internal set; }
     /// <summary>The tape's thread count when the op ran, for backward kernels that parallelise.</summary>
     public int Threads { get; internal set; }
-    internal BackwardFn? Backward;
+
+    /// <summary>The op's name as graphs show it, e.g. "bce_with_logits".</summary>
+    public string Name => OpKinds.Name(Kind);
+
+    /// <summary>The op's constants for display (" Aᵀ", " ×0.5", " [-30, 20]"), or "".</summary>
+    public abstract string ParamsText { get; }
+
+    internal abstract void RunBackward();
 
     public IEnumerable<Tensor> Inputs
     {
@@ -34,6 +35,15 @@ public sealed class Node
             if (C != null) yield return C;
         }
     }
+}
+
+/// <summary>A node whose op carries constants of type <typeparamref name="TParams"/>.</summary>
+public sealed class Node<TParams> : Node where TParams : struct, IOpParams
+{
+    public TParams Params { get; internal set; }
+    internal BackwardFn<TParams> Backward = null!;
+    public override string ParamsText => Params.Describe();
+    internal override void RunBackward() => Backward(this);
 }
 
 /// <summary>
@@ -71,31 +81,42 @@ public sealed class Tape
     public void Reset() => _count = 0;
 
     /// <summary>
-    /// Appends a node for op <paramref name="op"/> whose output is (rows, cols). The output needs a gradient when any
+    /// Appends a node for op <paramref name="kind"/> whose output is (rows, cols). The output needs a gradient when any
     /// input has one. Called by each op's forward; the op then fills node.Out.Data.
     /// </summary>
-    internal Node Record(string op, BackwardFn backward, int rows, int cols, Tensor a, Tensor? b = null, Tensor? c = null)
+    internal Node<TParams> Record<TParams>(OpKind kind, BackwardFn<TParams> backward, int rows, int cols, TParams parameters,
+        Tensor a, Tensor? b = null, Tensor? c = null) where TParams : struct, IOpParams
     {
-        Node node;
-        if (_count < _nodes.Count) node = _nodes[_count];
-        else { node = new Node(); _nodes.Add(node); }
+        // The i-th op of a step is normally the i-th op of the last step too: reuse its node and output tensor.
+        Node<TParams> node;
+        bool fresh = _count >= _nodes.Count || _nodes[_count] is not Node<TParams>;
+        if (!fresh) node = (Node<TParams>)_nodes[_count];
+        else
+        {
+            node = new Node<TParams>();
+            if (_count < _nodes.Count) _nodes[_count] = node;
+            else _nodes.Add(node);
+        }
         _count++;
 
         bool needsGrad = RecordsGradients && (a.RequiresGrad || (b?.RequiresGrad ?? false) || (c?.RequiresGrad ?? false));
-        if (node.Out == null || !ReferenceEquals(node.Op, op))
-            node.Out = new Tensor(rows, cols, needsGrad, op);
+        if (fresh || node.Kind != kind)
+            node.Out = new Tensor(rows, cols, needsGrad, OpKinds.Name(kind));
         else
             node.Out.Reshape(rows, cols, needsGrad);
-        node.Op = op;
+        node.Kind = kind;
         node.Backward = backward;
+        node.Params = parameters;
         node.A = a;
         node.B = b;
         node.C = c;
-        node.Scalar = 0;
-        node.FlagA = node.FlagB = false;
         node.Threads = Threads;
         return node;
     }
+
+    /// <summary>Appends a node for an op without constants.</summary>
+    internal Node<NoParams> Record(OpKind kind, BackwardFn<NoParams> backward, int rows, int cols, Tensor a,
+        Tensor? b = null, Tensor? c = null) => Record(kind, backward, rows, cols, default(NoParams), a, b, c);
 
     /// <summary>
     /// Back-propagates from a scalar: zeroes every recorded output's gradient, seeds d(loss)/d(loss) = 1, then runs the
@@ -113,7 +134,7 @@ public sealed class Tape
         for (int i = _count - 1; i >= 0; i--)
         {
             var node = _nodes[i];
-            if (node.Out.RequiresGrad) node.Backward!(node);
+            if (node.Out.RequiresGrad) node.RunBackward();
         }
     }
 }

@@ -1,4 +1,3 @@
-using System.Globalization;
 using System.Text;
 using Vae.Engine;
 
@@ -43,7 +42,7 @@ public static class ComputationGraph
         {
             var node = nodes[i];
             bool isLoss = loss != null && ReferenceEquals(node.Out, loss);
-            sb.Append("  n").Append(i).Append(" [label=").Append(Quote($"{node.Op}{Constant(node)}\n{node.Out.ShapeString}"))
+            sb.Append("  n").Append(i).Append(" [label=").Append(Quote($"{node.Name}{node.ParamsText}\n{node.Out.ShapeString}"))
               .Append(isLoss ? ", shape=doubleoctagon, style=filled, fillcolor=\"#f4cccc\"" : ", shape=ellipse")
               .Append("];\n");
         }
@@ -54,15 +53,6 @@ public static class ComputationGraph
         sb.Append("}\n");
         return sb.ToString();
     }
-
-    // What an op carries besides its inputs, when worth showing (MatMul's transposes, Scale's factor, Clamp's bounds).
-    private static string Constant(Node node) => node.Op switch
-    {
-        "matmul" => (node.FlagA ? " Aᵀ" : "") + (node.FlagB ? " Bᵀ" : ""),
-        "scale" => " ×" + node.Scalar.ToString("G4", CultureInfo.InvariantCulture),
-        "clamp" => $" [{node.Scalar.ToString("G4", CultureInfo.InvariantCulture)}, {node.Bound.ToString("G4", CultureInfo.InvariantCulture)}]",
-        _ => "",
-    };
 
     private static string Quote(string s) => "\"" + s.Replace("\\", "\\\\").Replace("\"", "\\\"").Replace("\n", "\\n") + "\"";
 }

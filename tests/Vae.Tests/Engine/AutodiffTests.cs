@@ -102,7 +102,7 @@ public class AutodiffTests
         var tape = new Tape();
         var x = new Tensor(2, 3, true, "x");
         tape.Sum(tape.Relu(tape.Scale(x, 2f)));
-        Assert.That(tape.Nodes.Select(n => n.Op), Is.EqualTo(new[] { "scale", "relu", "sum" }));
+        Assert.That(tape.Nodes.Select(n => n.Kind), Is.EqualTo(new[] { OpKind.Scale, OpKind.Relu, OpKind.Sum }));
         tape.Reset();
         Assert.That(tape.Count, Is.Zero);
     }

@@ -208,7 +208,7 @@ public class LectureCommandTests
         Assert.That(lines[^1], Is.EqualTo("}"));
         var opNodes = lines.Where(l => System.Text.RegularExpressions.Regex.IsMatch(l, @"^  n\d+ \[label=")).ToList();
         Assert.That(opNodes, Has.Count.EqualTo(tape.Count));
-        var ops = tape.Nodes.Select(n => n.Op).ToList();
+        var ops = tape.Nodes.Select(n => n.Name).ToList();
         for (int i = 0; i < ops.Count; i++) Assert.That(opNodes[i], Does.StartWith($"  n{i} [label=\"{ops[i]}"));
         // Every edge joins declared nodes; every op has as many incoming edges as inputs.
         var declared = lines.Select(l => System.Text.RegularExpressions.Regex.Match(l, @"^  ([nl]\d+) \[")).Where(m => m.Success)

@@ -6,43 +6,43 @@ namespace Vae.Engine;
 public static partial class Ops
 {
     /// <summary>y = max(x, 0). (R,C) → (R,C).</summary>
-    public static Tensor Relu(this Tape tape, Tensor x) => Unary<ReluOp>(tape, "relu", ReluBackward, x);
+    public static Tensor Relu(this Tape tape, Tensor x) => Unary<ReluOp>(tape, OpKind.Relu, ReluBackward, x);
 
     // dx += dy · [y > 0].
-    private static readonly BackwardFn ReluBackward = static node => AccumulateFromOutput<ReluGradOp>(node);
+    private static readonly BackwardFn<NoParams> ReluBackward = static node => AccumulateFromOutput<ReluGradOp>(node);
 
     /// <summary>y = 1 / (1 + e^−x). (R,C) → (R,C).</summary>
-    public static Tensor Sigmoid(this Tape tape, Tensor x) => Unary<SigmoidOp>(tape, "sigmoid", SigmoidBackward, x);
+    public static Tensor Sigmoid(this Tape tape, Tensor x) => Unary<SigmoidOp>(tape, OpKind.Sigmoid, SigmoidBackward, x);
 
     // dx += dy · y(1 − y).
-    private static readonly BackwardFn SigmoidBackward = static node => AccumulateFromOutput<SigmoidGradOp>(node);
+    private static readonly BackwardFn<NoParams> SigmoidBackward = static node => AccumulateFromOutput<SigmoidGradOp>(node);
 
     /// <summary>y = tanh(x). (R,C) → (R,C).</summary>
-    public static Tensor Tanh(this Tape tape, Tensor x) => Unary<TanhOp>(tape, "tanh", TanhBackward, x);
+    public static Tensor Tanh(this Tape tape, Tensor x) => Unary<TanhOp>(tape, OpKind.Tanh, TanhBackward, x);
 
     // dx += dy · (1 − y²).
-    private static readonly BackwardFn TanhBackward = static node => AccumulateFromOutput<TanhGradOp>(node);
+    private static readonly BackwardFn<NoParams> TanhBackward = static node => AccumulateFromOutput<TanhGradOp>(node);
 
     /// <summary>y = e^x. (R,C) → (R,C).</summary>
-    public static Tensor Exp(this Tape tape, Tensor x) => Unary<ExpOp>(tape, "exp", ExpBackward, x);
+    public static Tensor Exp(this Tape tape, Tensor x) => Unary<ExpOp>(tape, OpKind.Exp, ExpBackward, x);
 
     // dx += dy · y.
-    private static readonly BackwardFn ExpBackward = static node => AccumulateFromOutput<MultiplyOp>(node);
+    private static readonly BackwardFn<NoParams> ExpBackward = static node => AccumulateFromOutput<MultiplyOp>(node);
 
     /// <summary>y = ln x. (R,C) → (R,C).</summary>
-    public static Tensor Log(this Tape tape, Tensor x) => Unary<LogOp>(tape, "log", LogBackward, x);
+    public static Tensor Log(this Tape tape, Tensor x) => Unary<LogOp>(tape, OpKind.Log, LogBackward, x);
 
     // dx += dy / x.
-    private static readonly BackwardFn LogBackward = static node =>
+    private static readonly BackwardFn<NoParams> LogBackward = static node =>
     {
         if (node.A!.RequiresGrad) Elementwise.Accumulate<DivideOp>(node.Out.Grad, node.A.Data, 1f, node.A.Grad);
     };
 
     /// <summary>y = ln(1 + e^x), computed stably. (R,C) → (R,C).</summary>
-    public static Tensor Softplus(this Tape tape, Tensor x) => Unary<SoftplusOp>(tape, "softplus", SoftplusBackward, x);
+    public static Tensor Softplus(this Tape tape, Tensor x) => Unary<SoftplusOp>(tape, OpKind.Softplus, SoftplusBackward, x);
 
     // dx += dy · σ(x).
-    private static readonly BackwardFn SoftplusBackward = static node =>
+    private static readonly BackwardFn<NoParams> SoftplusBackward = static node =>
     {
         if (node.A!.RequiresGrad) Elementwise.Accumulate<SoftplusGradOp>(node.Out.Grad, node.A.Data, 1f, node.A.Grad);
     };
@@ -51,9 +51,7 @@ public static partial class Ops
     public static Tensor Clamp(this Tape tape, Tensor x, float lo, float hi)
     {
         if (!(lo <= hi)) throw new ArgumentException($"Clamp: lo ({lo}) must not exceed hi ({hi})");
-        var node = tape.Record("clamp", ClampBackward, x.Rows, x.Cols, x);
-        node.Scalar = lo;
-        node.Bound = hi;
+        var node = tape.Record(OpKind.Clamp, ClampBackward, x.Rows, x.Cols, new ClampParams(lo, hi), x);
         ReadOnlySpan<float> src = x.Data;
         var y = node.Out.Data;
         for (int i = 0; i < y.Length; i++) y[i] = Math.Clamp(src[i], lo, hi);
@@ -61,20 +59,21 @@ public static partial class Ops
     }
 
     // dx += dy where lo < x < hi (the clamp passes x through), 0 where it holds x at a bound.
-    private static readonly BackwardFn ClampBackward = static node =>
+    private static readonly BackwardFn<ClampParams> ClampBackward = static node =>
     {
         var x = node.A!;
         if (!x.RequiresGrad) return;
+        var (lo, hi) = node.Params;
         ReadOnlySpan<float> src = x.Data, dy = node.Out.Grad;
         var dx = x.Grad;
         for (int i = 0; i < dx.Length; i++)
-            if (src[i] > node.Scalar && src[i] < node.Bound) dx[i] += dy[i];
+            if (src[i] > lo && src[i] < hi) dx[i] += dy[i];
     };
 
     /// <summary>y = |x|. (R,C) → (R,C).</summary>
     public static Tensor Abs(this Tape tape, Tensor x)
     {
-        var node = tape.Record("abs", AbsBackward, x.Rows, x.Cols, x);
+        var node = tape.Record(OpKind.Abs, AbsBackward, x.Rows, x.Cols, x);
         ReadOnlySpan<float> src = x.Data;
         var y = node.Out.Data;
         for (int i = 0; i < y.Length; i++) y[i] = MathF.Abs(src[i]);
@@ -82,7 +81,7 @@ public static partial class Ops
     }
 
     // dx += dy · sign(x), with sign(0) = 0 (the subgradient of the kink that leaves x where it is).
-    private static readonly BackwardFn AbsBackward = static node =>
+    private static readonly BackwardFn<NoParams> AbsBackward = static node =>
     {
         var x = node.A!;
         if (!x.RequiresGrad) return;
@@ -91,15 +90,15 @@ public static partial class Ops
         for (int i = 0; i < dx.Length; i++) dx[i] += src[i] > 0f ? dy[i] : src[i] < 0f ? -dy[i] : 0f;
     };
 
-    private static Tensor Unary<TOp>(Tape tape, string op, BackwardFn backward, Tensor x) where TOp : struct, IUnaryOp
+    private static Tensor Unary<TOp>(Tape tape, OpKind kind, BackwardFn<NoParams> backward, Tensor x) where TOp : struct, IUnaryOp
     {
-        var node = tape.Record(op, backward, x.Rows, x.Cols, x);
+        var node = tape.Record(kind, backward, x.Rows, x.Cols, x);
         Elementwise.Map<TOp>(x.Data, node.Out.Data);
         return node.Out;
     }
 
     /// <summary>dx += Op(dy, y) for activations whose derivative is a function of their output.</summary>
-    private static void AccumulateFromOutput<TOp>(Node node) where TOp : struct, IBinaryOp
+    private static void AccumulateFromOutput<TOp>(Node<NoParams> node) where TOp : struct, IBinaryOp
     {
         if (node.A!.RequiresGrad) Elementwise.Accumulate<TOp>(node.Out.Grad, node.Out.Data, 1f, node.A.Grad);
     }

@@ -9,13 +9,13 @@ public static partial class Ops
     public static Tensor Add(this Tape tape, Tensor a, Tensor b)
     {
         CheckSameShape("Add", a, b);
-        var node = tape.Record("add", AddBackward, a.Rows, a.Cols, a, b);
+        var node = tape.Record(OpKind.Add, AddBackward, a.Rows, a.Cols, a, b);
         Elementwise.Map<AddOp>(a.Data, b.Data, node.Out.Data);
         return node.Out;
     }
 
     // da += dy;  db += dy.
-    private static readonly BackwardFn AddBackward = static node =>
+    private static readonly BackwardFn<NoParams> AddBackward = static node =>
     {
         if (node.A!.RequiresGrad) Elementwise.Accumulate<IdentityOp>(node.Out.Grad, 1f, node.A.Grad);
         if (node.B!.RequiresGrad) Elementwise.Accumulate<IdentityOp>(node.Out.Grad, 1f, node.B.Grad);
@@ -25,13 +25,13 @@ public static partial class Ops
     public static Tensor Subtract(this Tape tape, Tensor a, Tensor b)
     {
         CheckSameShape("Subtract", a, b);
-        var node = tape.Record("subtract", SubtractBackward, a.Rows, a.Cols, a, b);
+        var node = tape.Record(OpKind.Subtract, SubtractBackward, a.Rows, a.Cols, a, b);
         Elementwise.Map<SubtractOp>(a.Data, b.Data, node.Out.Data);
         return node.Out;
     }
 
     // da += dy;  db −= dy.
-    private static readonly BackwardFn SubtractBackward = static node =>
+    private static readonly BackwardFn<NoParams> SubtractBackward = static node =>
     {
         if (node.A!.RequiresGrad) Elementwise.Accumulate<IdentityOp>(node.Out.Grad, 1f, node.A.Grad);
         if (node.B!.RequiresGrad) Elementwise.Accumulate<IdentityOp>(node.Out.Grad, -1f, node.B.Grad);
@@ -41,13 +41,13 @@ public static partial class Ops
     public static Tensor Multiply(this Tape tape, Tensor a, Tensor b)
     {
         CheckSameShape("Multiply", a, b);
-        var node = tape.Record("multiply", MultiplyBackward, a.Rows, a.Cols, a, b);
+        var node = tape.Record(OpKind.Multiply, MultiplyBackward, a.Rows, a.Cols, a, b);
         Elementwise.Map<MultiplyOp>(a.Data, b.Data, node.Out.Data);
         return node.Out;
     }
 
     // da += dy ⊙ b;  db += dy ⊙ a.  (When a and b are the same tensor both terms land in it: d(a²) = 2a·dy.)
-    private static readonly BackwardFn MultiplyBackward = static node =>
+    private static readonly BackwardFn<NoParams> MultiplyBackward = static node =>
     {
         if (node.A!.RequiresGrad) Elementwise.Accumulate<MultiplyOp>(node.Out.Grad, node.B!.Data, 1f, node.A.Grad);
         if (node.B!.RequiresGrad) Elementwise.Accumulate<MultiplyOp>(node.Out.Grad, node.A.Data, 1f, node.B.Grad);
@@ -56,29 +56,27 @@ public static partial class Ops
     /// <summary>s · x for a constant s. x (R,C) → (R,C).</summary>
     public static Tensor Scale(this Tape tape, Tensor x, float s)
     {
-        var node = tape.Record("scale", ScaleBackward, x.Rows, x.Cols, x);
-        node.Scalar = s;
+        var node = tape.Record(OpKind.Scale, ScaleBackward, x.Rows, x.Cols, new FactorParams(s), x);
         Elementwise.Map<MultiplyOp>(x.Data, Broadcast(s, node.Out.Data), node.Out.Data);
         return node.Out;
     }
 
     // dx += s · dy.
-    private static readonly BackwardFn ScaleBackward = static node =>
+    private static readonly BackwardFn<FactorParams> ScaleBackward = static node =>
     {
-        if (node.A!.RequiresGrad) Elementwise.Accumulate<IdentityOp>(node.Out.Grad, node.Scalar, node.A.Grad);
+        if (node.A!.RequiresGrad) Elementwise.Accumulate<IdentityOp>(node.Out.Grad, node.Params.Factor, node.A.Grad);
     };
 
     /// <summary>x + c for a constant c (e.g. a target subtracted from a scalar). x (R,C) → (R,C).</summary>
     public static Tensor AddScalar(this Tape tape, Tensor x, float c)
     {
-        var node = tape.Record("add_scalar", AddScalarBackward, x.Rows, x.Cols, x);
-        node.Scalar = c;
+        var node = tape.Record(OpKind.AddScalar, AddScalarBackward, x.Rows, x.Cols, new TermParams(c), x);
         Elementwise.Map<AddOp>(x.Data, Broadcast(c, node.Out.Data), node.Out.Data);
         return node.Out;
     }
 
     // dx += dy.
-    private static readonly BackwardFn AddScalarBackward = static node =>
+    private static readonly BackwardFn<TermParams> AddScalarBackward = static node =>
     {
         if (node.A!.RequiresGrad) Elementwise.Accumulate<IdentityOp>(node.Out.Grad, 1f, node.A.Grad);
     };

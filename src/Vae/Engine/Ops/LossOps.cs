@@ -17,13 +17,13 @@ public static partial class Ops
     public static Tensor BceWithLogits(this Tape tape, Tensor logits, Tensor target)
     {
         CheckSameShape("BceWithLogits", logits, target);
-        var node = tape.Record("bce_with_logits", BceWithLogitsBackward, logits.Rows, 1, logits, target);
+        var node = tape.Record(OpKind.BceWithLogits, BceWithLogitsBackward, logits.Rows, 1, logits, target);
         RowSums<BceWithLogitsOp>(logits, target, node.Out.Data, 1f);
         return node.Out;
     }
 
     // dl[r,c] += dy[r] · (σ(l[r,c]) − t[r,c]).
-    private static readonly BackwardFn BceWithLogitsBackward = static node =>
+    private static readonly BackwardFn<NoParams> BceWithLogitsBackward = static node =>
     {
         Tensor l = node.A!, t = node.B!;
         if (l.RequiresGrad) AccumulateRows<BceWithLogitsGradOp>(l.Data, t.Data, node.Out.Grad, l.Cols, 1f, l.Grad);
@@ -36,7 +36,7 @@ public static partial class Ops
     public static Tensor GaussianNll(this Tape tape, Tensor mean, Tensor target)
     {
         CheckSameShape("GaussianNll", mean, target);
-        var node = tape.Record("gaussian_nll", GaussianNllBackward, mean.Rows, 1, mean, target);
+        var node = tape.Record(OpKind.GaussianNll, GaussianNllBackward, mean.Rows, 1, mean, target);
         RowSums<SquaredDifferenceOp>(mean, target, node.Out.Data, 0.5f);
         float constant = HalfLogTwoPi * mean.Cols;
         foreach (ref float v in node.Out.Data) v += constant;
@@ -44,7 +44,7 @@ public static partial class Ops
     }
 
     // dμ[r,c] += dy[r] · (μ − x).
-    private static readonly BackwardFn GaussianNllBackward = static node =>
+    private static readonly BackwardFn<NoParams> GaussianNllBackward = static node =>
     {
         Tensor mu = node.A!, x = node.B!;
         if (mu.RequiresGrad) AccumulateRows<SubtractOp>(mu.Data, x.Data, node.Out.Grad, mu.Cols, 1f, mu.Grad);
@@ -54,13 +54,13 @@ public static partial class Ops
     public static Tensor SquaredError(this Tape tape, Tensor prediction, Tensor target)
     {
         CheckSameShape("SquaredError", prediction, target);
-        var node = tape.Record("squared_error", SquaredErrorBackward, prediction.Rows, 1, prediction, target);
+        var node = tape.Record(OpKind.SquaredError, SquaredErrorBackward, prediction.Rows, 1, prediction, target);
         RowSums<SquaredDifferenceOp>(prediction, target, node.Out.Data, 1f);
         return node.Out;
     }
 
     // dx̂[r,c] += dy[r] · 2(x̂ − x);  dx[r,c] −= the same.
-    private static readonly BackwardFn SquaredErrorBackward = static node =>
+    private static readonly BackwardFn<NoParams> SquaredErrorBackward = static node =>
     {
         Tensor p = node.A!, x = node.B!;
         if (p.RequiresGrad) AccumulateRows<SubtractOp>(p.Data, x.Data, node.Out.Grad, p.Cols, 2f, p.Grad);
@@ -74,13 +74,13 @@ public static partial class Ops
     public static Tensor KlStandardNormal(this Tape tape, Tensor mu, Tensor logvar)
     {
         CheckSameShape("KlStandardNormal", mu, logvar);
-        var node = tape.Record("kl_standard_normal", KlBackward, mu.Rows, 1, mu, logvar);
+        var node = tape.Record(OpKind.KlStandardNormal, KlBackward, mu.Rows, 1, mu, logvar);
         RowSums<KlTermOp>(mu, logvar, node.Out.Data, 1f);
         return node.Out;
     }
 
     // dμ += dy · μ;  dlogvar += dy · ½(e^logvar − 1).
-    private static readonly BackwardFn KlBackward = static node =>
+    private static readonly BackwardFn<NoParams> KlBackward = static node =>
     {
         Tensor mu = node.A!, lv = node.B!;
         ReadOnlySpan<float> dy = node.Out.Grad;
@@ -101,13 +101,13 @@ public static partial class Ops
     {
         CheckSameShape("Reparameterize", mu, logvar);
         CheckSameShape("Reparameterize", mu, eps);
-        var node = tape.Record("reparameterize", ReparameterizeBackward, mu.Rows, mu.Cols, mu, logvar, eps);
+        var node = tape.Record(OpKind.Reparameterize, ReparameterizeBackward, mu.Rows, mu.Cols, mu, logvar, eps);
         Elementwise.Map<ReparameterizeOp>(mu.Data, logvar.Data, eps.Data, node.Out.Data);
         return node.Out;
     }
 
     // dμ += dz;  dlogvar += dz ⊙ ε ⊙ ½e^{½·logvar}.
-    private static readonly BackwardFn ReparameterizeBackward = static node =>
+    private static readonly BackwardFn<NoParams> ReparameterizeBackward = static node =>
     {
         Tensor mu = node.A!, lv = node.B!, eps = node.C!, z = node.Out;
         if (mu.RequiresGrad) Elementwise.Accumulate<IdentityOp>(z.Grad, 1f, mu.Grad);

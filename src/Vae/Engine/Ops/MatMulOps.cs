@@ -16,9 +16,7 @@ public static partial class Ops
         int kb = transB ? b.Cols : b.Rows, n = transB ? b.Rows : b.Cols;
         if (k != kb)
             throw new ArgumentException($"MatMul: inner sizes differ: {a}{(transA ? "ᵀ" : "")} · {b}{(transB ? "ᵀ" : "")}");
-        var node = tape.Record("matmul", MatMulBackward, m, n, a, b);
-        node.FlagA = transA;
-        node.FlagB = transB;
+        var node = tape.Record(OpKind.MatMul, MatMulBackward, m, n, new MatMulParams(transA, transB), a, b);
         Gemm.Multiply(a.Data, b.Data, m, n, k, transA, transB, node.Out.Data, accumulate: false, tape.Threads);
         return node.Out;
     }
@@ -29,10 +27,10 @@ public static partial class Ops
     //   B plain (K,N):   dB += op(A)ᵀ · dC            B stored (N,K):  dB += dCᵀ · op(A)
     // Each is one call to the same GEMM with accumulate = true, so no transposed copy is ever made. When both are
     // needed (every layer but the first) the two products are independent and run side by side, one per core.
-    private static readonly BackwardFn MatMulBackward = static node =>
+    private static readonly BackwardFn<MatMulParams> MatMulBackward = static node =>
     {
         Tensor a = node.A!, b = node.B!, c = node.Out;
-        bool ta = node.FlagA, tb = node.FlagB;
+        var (ta, tb) = node.Params;
         int m = c.Rows, n = c.Cols, k = ta ? a.Rows : a.Cols;
         var dA = !ta
             ? new GemmArgs(c.Grad, b.Data, m, k, n, false, !tb, a.RequiresGrad ? a.Grad : default)   // (M,N)·op(B)ᵀ → (M,K)
@@ -57,13 +55,13 @@ public static partial class Ops
     {
         if (bias.Rows != 1 || bias.Cols != x.Cols)
             throw new ArgumentException($"AddBias: bias must be (1,{x.Cols}), got {bias.ShapeString}");
-        var node = tape.Record("add_bias", AddBiasBackward, x.Rows, x.Cols, x, bias);
+        var node = tape.Record(OpKind.AddBias, AddBiasBackward, x.Rows, x.Cols, x, bias);
         Elementwise.AddRowVector(x.Data, bias.Data, x.Rows, x.Cols, node.Out.Data);
         return node.Out;
     }
 
     // dx += dy;  db += Σ_rows dy.
-    private static readonly BackwardFn AddBiasBackward = static node =>
+    private static readonly BackwardFn<NoParams> AddBiasBackward = static node =>
     {
         Tensor x = node.A!, b = node.B!, y = node.Out;
         if (x.RequiresGrad) Elementwise.Accumulate<IdentityOp>(y.Grad, 1f, x.Grad);

@@ -8,8 +8,7 @@ public static partial class Ops
     /// <summary>Σ of all elements. (R,C) → (1,1).</summary>
     public static Tensor Sum(this Tape tape, Tensor x)
     {
-        var node = tape.Record("sum", SumBackward, 1, 1, x);
-        node.Scalar = 1f;
+        var node = tape.Record(OpKind.Sum, SumBackward, 1, 1, new FactorParams(1f), x);
         node.Out.Data[0] = Elementwise.Sum<IdentityOp>(x.Data);
         return node.Out;
     }
@@ -17,18 +16,17 @@ public static partial class Ops
     /// <summary>Mean of all elements. (R,C) → (1,1).</summary>
     public static Tensor Mean(this Tape tape, Tensor x)
     {
-        var node = tape.Record("mean", SumBackward, 1, 1, x);
-        node.Scalar = x.Length == 0 ? 0f : 1f / x.Length;
-        node.Out.Data[0] = Elementwise.Sum<IdentityOp>(x.Data) * node.Scalar;
+        var node = tape.Record(OpKind.Mean, SumBackward, 1, 1, new FactorParams(x.Length == 0 ? 0f : 1f / x.Length), x);
+        node.Out.Data[0] = Elementwise.Sum<IdentityOp>(x.Data) * node.Params.Factor;
         return node.Out;
     }
 
     // dx += s · dy for every element (s = 1 for Sum, 1/n for Mean).
-    private static readonly BackwardFn SumBackward = static node =>
+    private static readonly BackwardFn<FactorParams> SumBackward = static node =>
     {
         var x = node.A!;
         if (!x.RequiresGrad) return;
-        float g = node.Out.Grad[0] * node.Scalar;
+        float g = node.Out.Grad[0] * node.Params.Factor;
         var dx = x.Grad;
         for (int i = 0; i < dx.Length; i++) dx[i] += g;
     };
@@ -36,8 +34,7 @@ public static partial class Ops
     /// <summary>Σ over each row. (R,C) → (R,1).</summary>
     public static Tensor SumRows(this Tape tape, Tensor x)
     {
-        var node = tape.Record("sum_rows", SumRowsBackward, x.Rows, 1, x);
-        node.Scalar = 1f;
+        var node = tape.Record(OpKind.SumRows, SumRowsBackward, x.Rows, 1, new FactorParams(1f), x);
         FillRowSums(x, node.Out.Data, 1f);
         return node.Out;
     }
@@ -45,14 +42,13 @@ public static partial class Ops
     /// <summary>Mean over each row. (R,C) → (R,1).</summary>
     public static Tensor MeanRows(this Tape tape, Tensor x)
     {
-        var node = tape.Record("mean_rows", SumRowsBackward, x.Rows, 1, x);
-        node.Scalar = x.Cols == 0 ? 0f : 1f / x.Cols;
-        FillRowSums(x, node.Out.Data, node.Scalar);
+        var node = tape.Record(OpKind.MeanRows, SumRowsBackward, x.Rows, 1, new FactorParams(x.Cols == 0 ? 0f : 1f / x.Cols), x);
+        FillRowSums(x, node.Out.Data, node.Params.Factor);
         return node.Out;
     }
 
     // dx[r,c] += s · dy[r].
-    private static readonly BackwardFn SumRowsBackward = static node =>
+    private static readonly BackwardFn<FactorParams> SumRowsBackward = static node =>
     {
         var x = node.A!;
         if (!x.RequiresGrad) return;
@@ -60,7 +56,7 @@ public static partial class Ops
         var dx = x.Grad;
         for (int r = 0; r < x.Rows; r++)
         {
-            float g = dy[r] * node.Scalar;
+            float g = dy[r] * node.Params.Factor;
             var row = dx.Slice(r * x.Cols, x.Cols);
             for (int c = 0; c < row.Length; c++) row[c] += g;
         }
@@ -80,7 +76,7 @@ public static partial class Ops
     public static Tensor LogSumExpRows(this Tape tape, Tensor x)
     {
         if (x.Cols == 0) throw new ArgumentException("LogSumExpRows needs at least one column");
-        var node = tape.Record("logsumexp_rows", LogSumExpRowsBackward, x.Rows, 1, x);
+        var node = tape.Record(OpKind.LogSumExpRows, LogSumExpRowsBackward, x.Rows, 1, x);
         ReadOnlySpan<float> data = x.Data;
         var y = node.Out.Data;
         for (int r = 0; r < x.Rows; r++)
@@ -96,7 +92,7 @@ public static partial class Ops
     // and sum (rather than using e^(x − y)) avoids the rounding of y, which at |x| ~ 1000 is already 6e-5.
     // Weights below e^−40 ≈ 4e-18 of the largest are flushed to 0: far below float resolution, and left in they
     // seed subnormal gradients that made the IWAE K = 5 backward pass 3× slower (microcode assists in every GEMM).
-    private static readonly BackwardFn LogSumExpRowsBackward = static node =>
+    private static readonly BackwardFn<NoParams> LogSumExpRowsBackward = static node =>
     {
         var x = node.A!;
         if (!x.RequiresGrad) return;

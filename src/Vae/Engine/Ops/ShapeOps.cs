@@ -10,8 +10,8 @@ public static partial class Ops
     public static Tensor RepeatRows(this Tape tape, Tensor x, int k)
     {
         if (k < 1) throw new ArgumentOutOfRangeException(nameof(k), "RepeatRows needs k >= 1");
-        var node = tape.Record("repeat_rows", RepeatRowsBackward, checked(x.Rows * k), x.Cols, x);
-        node.Scalar = k;
+        var node = tape.Record(OpKind.RepeatRows, RepeatRowsBackward, checked(x.Rows * k), x.Cols,
+            new RepeatParams(k), x);
         ReadOnlySpan<float> src = x.Data;
         var dst = node.Out.Data;
         int c = x.Cols;
@@ -22,11 +22,11 @@ public static partial class Ops
     }
 
     // dx[r] += Σ_s dy[r·k + s].
-    private static readonly BackwardFn RepeatRowsBackward = static node =>
+    private static readonly BackwardFn<RepeatParams> RepeatRowsBackward = static node =>
     {
         var x = node.A!;
         if (!x.RequiresGrad) return;
-        int k = (int)node.Scalar, c = x.Cols;
+        int k = node.Params.Copies, c = x.Cols;
         ReadOnlySpan<float> dy = node.Out.Grad;
         var dx = x.Grad;
         for (int r = 0; r < x.Rows; r++)
@@ -45,14 +45,15 @@ public static partial class Ops
     {
         if ((long)rows * cols != x.Length)
             throw new ArgumentException($"Reshape: {x} has {x.Length} values, not {rows}x{cols}");
-        var node = tape.Record("reshape", ReshapeBackward, rows, cols, x);
+        var node = tape.Record(OpKind.Reshape, ReshapeBackward, rows, cols, x);
         x.Data.CopyTo(node.Out.Data);
         return node.Out;
     }
 
     // dx += dy (same values, other shape).
-    private static readonly BackwardFn ReshapeBackward = static node =>
+    private static readonly BackwardFn<NoParams> ReshapeBackward = static node =>
     {
-        if (node.A!.RequiresGrad) Kernels.Elementwise.Accumulate<Kernels.IdentityOp>(node.Out.Grad, 1f, node.A.Grad);
+        if (node.A!.RequiresGrad)
+            Kernels.Elementwise.Accumulate<Kernels.IdentityOp>(node.Out.Grad, 1f, node.A.Grad);
     };
 }
