@@ -60,6 +60,7 @@ public sealed class Tape
 {
     private readonly List<Node> _nodes = new();
     private int _count;
+    private bool _backwardRunning;   // still true after a backward pass that threw: its gradients need clearing
 
     /// <summary>Threads for the large kernels (matrix products): 0 = all cores.</summary>
     public int Threads { get; set; }
@@ -119,22 +120,28 @@ public sealed class Tape
         Tensor? b = null, Tensor? c = null) => Record(kind, backward, rows, cols, default(NoParams), a, b, c);
 
     /// <summary>
-    /// Back-propagates from a scalar: zeroes every recorded output's gradient, seeds d(loss)/d(loss) = 1, then runs the
-    /// backward of each node in reverse recording order. Leaf gradients (parameters) are accumulated into, not
-    /// zeroed: they must be 0 before each step (Adam's update leaves them so; else <see cref="Tensor.ZeroGrad"/>).
+    /// Back-propagates from a scalar: seeds d(loss)/d(loss) = 1, then runs the backward of each node in reverse
+    /// recording order. Leaf gradients (parameters) are accumulated into, not zeroed: they must be 0 before each step
+    /// (Adam's update leaves them so; else <see cref="Tensor.ZeroGrad"/>). The recorded outputs' gradients are 0 on
+    /// entry and again on return: each is cleared right after its node's backward has read it, while still in cache,
+    /// instead of all of them in a pass of their own up front. So intermediate gradients are not kept after the call.
     /// </summary>
     public void Backward(Tensor loss)
     {
         if (!RecordsGradients) throw new InvalidOperationException("this tape is for inference (RecordsGradients = false)");
         if (loss.Length != 1) throw new ArgumentException($"Backward needs a scalar (1x1) loss, got {loss.ShapeString}");
         if (!loss.RequiresGrad) throw new ArgumentException("the loss does not depend on any tensor that requires a gradient");
-        for (int i = 0; i < _count; i++)
-            if (_nodes[i].Out.RequiresGrad) _nodes[i].Out.Grad.Clear();
+        if (_backwardRunning)
+            foreach (var node in _nodes) node.Out.ClearGradStorage();
+        _backwardRunning = true;
         loss.Grad[0] = 1f;
         for (int i = _count - 1; i >= 0; i--)
         {
             var node = _nodes[i];
-            if (node.Out.RequiresGrad) node.RunBackward();
+            if (!node.Out.RequiresGrad) continue;
+            node.RunBackward();
+            node.Out.Grad.Clear();
         }
+        _backwardRunning = false;
     }
 }

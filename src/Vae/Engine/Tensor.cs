@@ -109,6 +109,12 @@ public sealed class Tensor
         if (_grad != null) Grad.Clear();
     }
 
+    /// <summary>Zeroes the whole gradient storage of an op output, beyond the current shape too.</summary>
+    internal void ClearGradStorage()
+    {
+        if (_grad != null && _gradOffset == 0) Array.Clear(_grad);
+    }
+
     public string ShapeString => $"({Rows},{Cols})";
 
     public override string ToString() => $"{Name}{ShapeString}";

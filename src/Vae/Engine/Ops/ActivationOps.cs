@@ -93,13 +93,36 @@ public static partial class Ops
     private static Tensor Unary<TOp>(Tape tape, OpKind kind, BackwardFn<NoParams> backward, Tensor x) where TOp : struct, IUnaryOp
     {
         var node = tape.Record(kind, backward, x.Rows, x.Cols, x);
-        Elementwise.Map<TOp>(x.Data, node.Out.Data);
+        var body = new MapRows<TOp>(x, node.Out);
+        RowParallel.For(ref body, x.Rows, x.Length, tape.Threads);
         return node.Out;
     }
 
     /// <summary>dx += Op(dy, y) for activations whose derivative is a function of their output.</summary>
     private static void AccumulateFromOutput<TOp>(Node<NoParams> node) where TOp : struct, IBinaryOp
     {
-        if (node.A!.RequiresGrad) Elementwise.Accumulate<TOp>(node.Out.Grad, node.Out.Data, 1f, node.A.Grad);
+        if (!node.A!.RequiresGrad) return;
+        var body = new AccumulateFromOutputRows<TOp>(node.Out, node.A);
+        RowParallel.For(ref body, node.Out.Rows, node.Out.Length, node.Threads);
+    }
+
+    /// <summary>y = Op(x) on rows [start, end).</summary>
+    private readonly struct MapRows<TOp>(Tensor x, Tensor y) : IRangeBody where TOp : struct, IUnaryOp
+    {
+        public void Run(int start, int end)
+        {
+            int c = x.Cols;
+            Elementwise.Map<TOp>(x.Data.Slice(start * c, (end - start) * c), y.Data.Slice(start * c, (end - start) * c));
+        }
+    }
+
+    /// <summary>dx += Op(dy, y) on rows [start, end).</summary>
+    private readonly struct AccumulateFromOutputRows<TOp>(Tensor y, Tensor x) : IRangeBody where TOp : struct, IBinaryOp
+    {
+        public void Run(int start, int end)
+        {
+            int c = y.Cols, from = start * c, count = (end - start) * c;
+            Elementwise.Accumulate<TOp>(y.Grad.Slice(from, count), y.Data.Slice(from, count), 1f, x.Grad.Slice(from, count));
+        }
     }
 }

@@ -18,16 +18,41 @@ public static partial class Ops
     {
         CheckSameShape("BceWithLogits", logits, target);
         var node = tape.Record(OpKind.BceWithLogits, BceWithLogitsBackward, logits.Rows, 1, logits, target);
-        RowSums<BceWithLogitsOp>(logits, target, node.Out.Data, 1f);
+        var body = new RowSumsBody<BceWithLogitsOp>(logits, target, node.Out);
+        RowParallel.For(ref body, logits.Rows, logits.Length, tape.Threads);
         return node.Out;
     }
 
     // dl[r,c] += dy[r] · (σ(l[r,c]) − t[r,c]).
     private static readonly BackwardFn<NoParams> BceWithLogitsBackward = static node =>
     {
-        Tensor l = node.A!, t = node.B!;
-        if (l.RequiresGrad) AccumulateRows<BceWithLogitsGradOp>(l.Data, t.Data, node.Out.Grad, l.Cols, 1f, l.Grad);
+        Tensor l = node.A!;
+        if (!l.RequiresGrad) return;
+        var body = new AccumulateRowsBody<BceWithLogitsGradOp>(l, node.B!, node.Out, l);
+        RowParallel.For(ref body, l.Rows, l.Length, node.Threads);
     };
+
+    /// <summary>y[r] = Σ_c Op(a[r,c], b[r,c]) on rows [start, end).</summary>
+    private readonly struct RowSumsBody<TOp>(Tensor a, Tensor b, Tensor y) : IRangeBody where TOp : struct, IBinaryOp
+    {
+        public void Run(int start, int end)
+        {
+            int c = a.Cols, from = start * c, count = (end - start) * c;
+            RowSums<TOp>(a.Data.Slice(from, count), b.Data.Slice(from, count), c, y.Data[start..end], 1f);
+        }
+    }
+
+    /// <summary>dest[r,c] += dy[r] · Op(a[r,c], b[r,c]) on rows [start, end).</summary>
+    private readonly struct AccumulateRowsBody<TOp>(Tensor a, Tensor b, Tensor y, Tensor dest) : IRangeBody
+        where TOp : struct, IBinaryOp
+    {
+        public void Run(int start, int end)
+        {
+            int c = a.Cols, from = start * c, count = (end - start) * c;
+            AccumulateRows<TOp>(a.Data.Slice(from, count), b.Data.Slice(from, count), y.Grad[start..end], c, 1f,
+                dest.Grad.Slice(from, count));
+        }
+    }
 
     /// <summary>
     /// Gaussian negative log-likelihood with unit variance, per row: ½ Σ_c (x − μ)² + ½·D·log 2π.
@@ -115,12 +140,14 @@ public static partial class Ops
     };
 
     /// <summary>dest[r] = scale · Σ_c Op(a[r,c], b[r,c]).</summary>
-    private static void RowSums<TOp>(Tensor a, Tensor b, Span<float> dest, float scale) where TOp : struct, IBinaryOp
+    private static void RowSums<TOp>(Tensor a, Tensor b, Span<float> dest, float scale) where TOp : struct, IBinaryOp =>
+        RowSums<TOp>(a.Data, b.Data, a.Cols, dest, scale);
+
+    private static void RowSums<TOp>(ReadOnlySpan<float> a, ReadOnlySpan<float> b, int cols, Span<float> dest, float scale)
+        where TOp : struct, IBinaryOp
     {
-        ReadOnlySpan<float> da = a.Data, db = b.Data;
-        int c = a.Cols;
-        for (int r = 0; r < a.Rows; r++)
-            dest[r] = scale * Elementwise.Sum<TOp>(da.Slice(r * c, c), db.Slice(r * c, c));
+        for (int r = 0; r < dest.Length; r++)
+            dest[r] = scale * Elementwise.Sum<TOp>(a.Slice(r * cols, cols), b.Slice(r * cols, cols));
     }
 
     /// <summary>dest[r,c] += scale · dy[r] · Op(a[r,c], b[r,c]).</summary>

@@ -56,7 +56,8 @@ public static partial class Ops
         if (bias.Rows != 1 || bias.Cols != x.Cols)
             throw new ArgumentException($"AddBias: bias must be (1,{x.Cols}), got {bias.ShapeString}");
         var node = tape.Record(OpKind.AddBias, AddBiasBackward, x.Rows, x.Cols, x, bias);
-        Elementwise.AddRowVector(x.Data, bias.Data, x.Rows, x.Cols, node.Out.Data);
+        var body = new AddBiasRows(x, bias, node.Out);
+        RowParallel.For(ref body, x.Rows, x.Length, tape.Threads);
         return node.Out;
     }
 
@@ -64,7 +65,52 @@ public static partial class Ops
     private static readonly BackwardFn<NoParams> AddBiasBackward = static node =>
     {
         Tensor x = node.A!, b = node.B!, y = node.Out;
-        if (x.RequiresGrad) Elementwise.Accumulate<IdentityOp>(y.Grad, 1f, x.Grad);
-        if (b.RequiresGrad) Elementwise.AccumulateColumnSums(y.Grad, y.Rows, y.Cols, b.Grad);
+        if (x.RequiresGrad)
+        {
+            var rows = new PassGradientRows(y, x);
+            RowParallel.For(ref rows, y.Rows, y.Length, node.Threads);
+        }
+        if (b.RequiresGrad)
+        {
+            var columns = new ColumnSums(y, b);
+            RowParallel.For(ref columns, ColumnSums.Blocks(y.Cols), y.Length, node.Threads);
+        }
     };
+
+    /// <summary>y = x + b on rows [start, end).</summary>
+    private readonly struct AddBiasRows(Tensor x, Tensor b, Tensor y) : IRangeBody
+    {
+        public void Run(int start, int end)
+        {
+            int c = x.Cols, from = start * c, count = (end - start) * c;
+            Elementwise.AddRowVector(x.Data.Slice(from, count), b.Data, end - start, c, y.Data.Slice(from, count));
+        }
+    }
+
+    /// <summary>dx += dy on rows [start, end).</summary>
+    private readonly struct PassGradientRows(Tensor y, Tensor x) : IRangeBody
+    {
+        public void Run(int start, int end)
+        {
+            int c = y.Cols, from = start * c, count = (end - start) * c;
+            Elementwise.Accumulate<IdentityOp>(y.Grad.Slice(from, count), 1f, x.Grad.Slice(from, count));
+        }
+    }
+
+    /// <summary>db[c] += Σ_r dy[r,c] for the columns of blocks [start, end): each column still sums its rows in order.</summary>
+    private readonly struct ColumnSums(Tensor y, Tensor b) : IRangeBody
+    {
+        private const int Block = 64;
+
+        public static int Blocks(int cols) => (cols + Block - 1) / Block;
+
+        public void Run(int start, int end)
+        {
+            int cols = y.Cols, c0 = start * Block, width = Math.Min(cols, end * Block) - c0;
+            ReadOnlySpan<float> dy = y.Grad;
+            var db = b.Grad.Slice(c0, width);
+            for (int r = 0; r < y.Rows; r++)
+                Elementwise.Accumulate<IdentityOp>(dy.Slice(r * cols + c0, width), 1f, db);
+        }
+    }
 }
