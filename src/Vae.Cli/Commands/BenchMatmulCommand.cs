@@ -30,7 +30,9 @@ public sealed class BenchMatmulCommand : ICommand
         .Option("isa", "auto", "instruction set of our kernel: auto (the one training uses), avx512, avx2, portable", "NAME")
         .Option("repeats", "20", "timed repetitions per shape; the best one is reported", "N")
         .Option("warmup", "2", "untimed repetitions first (JIT, caches, buffers)", "N")
-        .Option("min-ms", "10", "each repetition runs the product enough times to last this long", "MS");
+        .Option("min-ms", "10", "each repetition runs the product enough times to last this long", "MS")
+        .Flag("cpu-time", "time by the calling thread's CPU time, not the wall clock (1 thread only; Linux): on a "
+            + "busy shared machine it leaves out the slices other processes take");
 
     public int Run(IReadOnlyList<string> args)
     {
@@ -40,6 +42,10 @@ public sealed class BenchMatmulCommand : ICommand
         int repeats = parser.GetInt("repeats", 1, 1000), warmup = parser.GetInt("warmup", 0, 1000);
         double minMs = parser.GetDouble("min-ms", 0, 60_000);
         if (threads == 0) threads = Environment.ProcessorCount;
+        bool cpuTime = parser.GetFlag("cpu-time");
+        if (cpuTime && (threads != 1 || !OperatingSystem.IsLinux()))
+            throw new UsageException("--cpu-time needs --threads 1 on Linux (other threads' time is not counted)");
+        _clock = cpuTime ? ThreadCpuSeconds : WallSeconds;
         var path = parser.GetChoice("isa", "auto", "avx512", "avx2", "portable") switch
         {
             "avx512" => GemmPath.Avx512, "avx2" => GemmPath.Avx2, "portable" => GemmPath.Portable, _ => Gemm.Path,
@@ -105,12 +111,27 @@ public sealed class BenchMatmulCommand : ICommand
         return (bestOurs, theirs == null ? null : bestTheirs);
     }
 
+    private static Func<double> _clock = WallSeconds;
+
     private static double Seconds(Action run, int calls)
     {
-        long start = Stopwatch.GetTimestamp();
+        double start = _clock();
         for (int i = 0; i < calls; i++) run();
-        return Stopwatch.GetElapsedTime(start).TotalSeconds / calls;
+        return (_clock() - start) / calls;
     }
+
+    private static double WallSeconds() => Stopwatch.GetTimestamp() / (double)Stopwatch.Frequency;
+
+    private static unsafe double ThreadCpuSeconds()
+    {
+        const int ClockThreadCpuTime = 3; // CLOCK_THREAD_CPUTIME_ID
+        long* ts = stackalloc long[2];    // struct timespec { time_t tv_sec; long tv_nsec; } on 64-bit Linux
+        if (ClockGetTime(ClockThreadCpuTime, ts) != 0) throw new InvalidOperationException("clock_gettime failed");
+        return ts[0] + ts[1] * 1e-9;
+    }
+
+    [System.Runtime.InteropServices.DllImport("libc", EntryPoint = "clock_gettime")]
+    private static extern unsafe int ClockGetTime(int clock, long* timespec);
 
     private static float[] Random(Random rng, int length)
     {
