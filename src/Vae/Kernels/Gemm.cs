@@ -349,6 +349,23 @@ public static unsafe partial class Gemm
     }
 
     /// <summary>
+    /// Asks for the cache lines of a C tile before the K loop, which then hides their latency. The micro-kernel visits
+    /// C in tall strips (rows ldc apart), a pattern the hardware prefetcher does not follow: without this the weight
+    /// gradient (400×784, only k = 128 deep) ran at 62 instead of 97 GFLOP/s (AVX-512, thread CPU time).
+    /// </summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static void PrefetchTile(float* c, int ldc, int rows, int cols)
+    {
+        if (!Sse.IsSupported) return;
+        for (int r = 0; r < rows; r++, c += ldc)
+        {
+            Sse.Prefetch0(c);
+            Sse.Prefetch0(c + cols - 1);
+            if (cols > 16) Sse.Prefetch0(c + 16);
+        }
+    }
+
+    /// <summary>
     /// Computes one MR×NR tile of C from an MR-row panel of packed A and an NR-column panel of packed B:
     /// c = (load ? c : 0) + Σ_p a[p*MR + r] · b[p*NR + x]. The tile lives in registers for the whole K loop.
     /// </summary>
@@ -374,6 +391,7 @@ public static unsafe partial class Gemm
             Vector512<float> c00 = default, c01 = default, c10 = default, c11 = default, c20 = default, c21 = default,
                 c30 = default, c31 = default, c40 = default, c41 = default, c50 = default, c51 = default,
                 c60 = default, c61 = default, c70 = default, c71 = default;
+            PrefetchTile(c, ldc, 8, 32);
             for (int p = 0; p < kc; p++, a += 8, b += 32)
             {
                 var b0 = Vector512.Load(b);
@@ -424,6 +442,7 @@ public static unsafe partial class Gemm
         {
             Vector256<float> c00 = default, c01 = default, c10 = default, c11 = default, c20 = default, c21 = default,
                 c30 = default, c31 = default, c40 = default, c41 = default, c50 = default, c51 = default;
+            PrefetchTile(c, ldc, 6, 16);
             for (int p = 0; p < kc; p++, a += 6, b += 16)
             {
                 var b0 = Avx.LoadAlignedVector256(b);
