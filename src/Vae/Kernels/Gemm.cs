@@ -443,7 +443,28 @@ public static unsafe partial class Gemm
             Vector256<float> c00 = default, c01 = default, c10 = default, c11 = default, c20 = default, c21 = default,
                 c30 = default, c31 = default, c40 = default, c41 = default, c50 = default, c51 = default;
             PrefetchTile(c, ldc, 6, 16);
-            for (int p = 0; p < kc; p++, a += 6, b += 16)
+            // Two k per trip: half the loop overhead, and the loads of the second k issue while the first's FMAs run.
+            int p = 0;
+            for (; p <= kc - 2; p += 2, a += 12, b += 32)
+            {
+                var b0 = Avx.LoadAlignedVector256(b);
+                var b1 = Avx.LoadAlignedVector256(b + 8);
+                var a0 = Vector256.Create(a[0]); c00 = Fma.MultiplyAdd(a0, b0, c00); c01 = Fma.MultiplyAdd(a0, b1, c01);
+                var a1 = Vector256.Create(a[1]); c10 = Fma.MultiplyAdd(a1, b0, c10); c11 = Fma.MultiplyAdd(a1, b1, c11);
+                var a2 = Vector256.Create(a[2]); c20 = Fma.MultiplyAdd(a2, b0, c20); c21 = Fma.MultiplyAdd(a2, b1, c21);
+                var a3 = Vector256.Create(a[3]); c30 = Fma.MultiplyAdd(a3, b0, c30); c31 = Fma.MultiplyAdd(a3, b1, c31);
+                var a4 = Vector256.Create(a[4]); c40 = Fma.MultiplyAdd(a4, b0, c40); c41 = Fma.MultiplyAdd(a4, b1, c41);
+                var a5 = Vector256.Create(a[5]); c50 = Fma.MultiplyAdd(a5, b0, c50); c51 = Fma.MultiplyAdd(a5, b1, c51);
+                b0 = Avx.LoadAlignedVector256(b + 16);
+                b1 = Avx.LoadAlignedVector256(b + 24);
+                a0 = Vector256.Create(a[6]); c00 = Fma.MultiplyAdd(a0, b0, c00); c01 = Fma.MultiplyAdd(a0, b1, c01);
+                a1 = Vector256.Create(a[7]); c10 = Fma.MultiplyAdd(a1, b0, c10); c11 = Fma.MultiplyAdd(a1, b1, c11);
+                a2 = Vector256.Create(a[8]); c20 = Fma.MultiplyAdd(a2, b0, c20); c21 = Fma.MultiplyAdd(a2, b1, c21);
+                a3 = Vector256.Create(a[9]); c30 = Fma.MultiplyAdd(a3, b0, c30); c31 = Fma.MultiplyAdd(a3, b1, c31);
+                a4 = Vector256.Create(a[10]); c40 = Fma.MultiplyAdd(a4, b0, c40); c41 = Fma.MultiplyAdd(a4, b1, c41);
+                a5 = Vector256.Create(a[11]); c50 = Fma.MultiplyAdd(a5, b0, c50); c51 = Fma.MultiplyAdd(a5, b1, c51);
+            }
+            if (p < kc)
             {
                 var b0 = Avx.LoadAlignedVector256(b);
                 var b1 = Avx.LoadAlignedVector256(b + 8);
