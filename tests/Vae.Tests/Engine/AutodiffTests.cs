@@ -104,7 +104,7 @@ public class AutodiffTests
             var l1 = new Vae.Nn.Linear(ps, "fc1", 200, 300);
             var l2 = new Vae.Nn.Linear(ps, "fc2", 300, 200);
             ps.Allocate();
-            var rng = new Vae.Nn.Rng(3);
+            var rng = new Rng(3);
             l1.Initialize(rng); l2.Initialize(rng);
             var adam = new Vae.Nn.Adam(ps.Count) { Threads = threads };
             var x = new Tensor(128, 200, name: "x");
