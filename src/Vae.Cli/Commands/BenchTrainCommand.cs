@@ -1,6 +1,7 @@
 using System.Diagnostics;
 using System.Globalization;
 using Vae.Data;
+using Vae.Kernels;
 using Vae.Model;
 using Vae.Training;
 
@@ -69,13 +70,15 @@ public sealed class BenchTrainCommand : ICommand
         }
         rates.Sort();
         var inv = CultureInfo.InvariantCulture;
-        Console.Out.WriteLine($"model {config}, {objective.Describe()}, batch {batch}, {threads} threads, {source}" +
+        int used = threads == 0 ? Environment.ProcessorCount : threads;
+        Console.Out.WriteLine($"model {config}, {objective.Describe()}, batch {batch}, {used} threads, " +
+            $"GEMM {Gemm.Describe(Gemm.Path)}, {source}" +
             $"{(train.DynamicBinarizationSeed != null ? " binarised dynamically" : "")}; " +
             $"{repeats} × {steps} steps after {warmup} warm-up");
-        Console.Out.WriteLine("framework,threads,batch_size,images_per_sec,median_images_per_sec,objective,k");
+        Console.Out.WriteLine("framework,threads,batch_size,images_per_sec,median_images_per_sec,objective,k,isa");
         Console.Out.WriteLine(string.Create(inv,
-            $"vae,{threads},{batch},{rates[^1]:F0},{rates[rates.Count / 2]:F0},{objective.Name}," +
-            $"{objective.SamplesPerImage}"));
+            $"vae,{used},{batch},{rates[^1]:F0},{rates[rates.Count / 2]:F0},{objective.Name}," +
+            $"{objective.SamplesPerImage},{Gemm.Path}"));
         return ExitCodes.Ok;
     }
 

@@ -1,0 +1,36 @@
+using Vae.Kernels;
+using Vae.Tests.Robustness;
+
+namespace Vae.Tests.Kernels;
+
+/// <summary>The benchmark commands name the instruction set and thread count they ran with.</summary>
+[NonParallelizable]
+public class BenchCommandTests
+{
+    [Test]
+    public void BenchTrainPrintsTheInstructionSetAndThreads()
+    {
+        var r = CliRun.Run("bench", "train", "--steps", "2", "--warmup", "1", "--repeats", "1", "--threads", "2",
+            "--hidden", "32", "--latent", "4");
+        Assert.That(r.Code, Is.Zero, r.ToString());
+        Assert.That(r.Out, Does.Contain("2 threads").And.Contain("GEMM " + Gemm.Describe(Gemm.Path)));
+        var last = r.Out.Trim().Split('\n')[^1].Split(',');
+        Assert.That(last[0], Is.EqualTo("vae"));
+        Assert.That(last[1], Is.EqualTo("2"));
+        Assert.That(last[^1], Is.EqualTo(Gemm.Path.ToString()));
+    }
+
+    [Test]
+    public void BenchMatmulPrintsThePathItTimedAndRefusesOneItCannotRun()
+    {
+        var r = CliRun.Run("bench", "matmul", "--isa", "portable", "--threads", "1", "--repeats", "1", "--warmup", "0",
+            "--min-ms", "0");
+        Assert.That(r.Code, Is.Zero, r.ToString());
+        Assert.That(r.Err, Does.Contain(Gemm.Describe(GemmPath.Portable) + ", 1 threads"));
+        Assert.That(r.Out.Split('\n', StringSplitOptions.RemoveEmptyEntries).Skip(1),
+            Has.All.Contains(",Portable,1,"), r.Out);
+        Assert.That(CliRun.Run("bench", "matmul", "--isa", "sse9").Code, Is.EqualTo(2));
+        foreach (var path in Enum.GetValues<GemmPath>().Where(p => !Gemm.IsSupported(p)))
+            Assert.That(CliRun.Run("bench", "matmul", "--isa", path.ToString().ToLowerInvariant()).Code, Is.EqualTo(2));
+    }
+}
