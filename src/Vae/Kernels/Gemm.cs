@@ -279,6 +279,18 @@ public static unsafe partial class Gemm
     /// <summary>dst[p*width + x] = src[x*ld + p] for x &lt; count, 0 for count ≤ x &lt; width.</summary>
     private static void TransposePanel(float* src, int ld, float* dst, int kc, int count, int width)
     {
+        if (Avx.IsSupported && width < 8)
+        {
+            // A panel narrower than a vector (the AVX2 kernel's 6 rows of A, the portable kernel's 4): 8 k at a time as
+            // an 8×8 block whose missing rows are zeros, each result row stored 8 wide at its place width apart, in k
+            // order. A store runs 8 − width zeros into the next row (or the next panel), which the next store then
+            // overwrites, and zeros are the padding anyway; the pack buffers have MR·KC floats to spare at the end.
+            int p = 0;
+            for (; p <= kc - 8; p += 8) Transpose8x8(src + p, ld, count, dst + p * width, width);
+            for (; p < kc; p++)
+                for (int r = 0; r < width; r++) dst[p * width + r] = r < count ? src[(long)r * ld + p] : 0f;
+            return;
+        }
         if (count < width) new Span<float>(dst, kc * width).Clear();
         int x = 0;
         // Packing B of x·Wᵀ transposes the whole weight matrix, and at the VAE's batch of 128 each B element is used
@@ -304,13 +316,24 @@ public static unsafe partial class Gemm
 
     /// <summary>Writes the transpose of the 8×8 block at src (row stride ld) to dst (row stride ldd).</summary>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    private static void Transpose8x8(float* src, int ld, float* dst, int ldd)
+    private static void Transpose8x8(float* src, int ld, float* dst, int ldd) =>
+        Transpose8x8(Avx.LoadVector256(src), Avx.LoadVector256(src + ld), Avx.LoadVector256(src + 2 * ld),
+            Avx.LoadVector256(src + 3 * ld), Avx.LoadVector256(src + 4 * ld), Avx.LoadVector256(src + 5 * ld),
+            Avx.LoadVector256(src + 6 * ld), Avx.LoadVector256(src + 7 * ld), dst, ldd);
+
+    /// <summary>The same for a block of only <paramref name="rows"/> (&lt; 8) rows, the others taken as zeros.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static void Transpose8x8(float* src, int ld, int rows, float* dst, int ldd)
+    {
+        Vector256<float> Row(int r) => r < rows ? Avx.LoadVector256(src + (long)r * ld) : Vector256<float>.Zero;
+        Transpose8x8(Row(0), Row(1), Row(2), Row(3), Row(4), Row(5), Row(6), Row(7), dst, ldd);
+    }
+
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static void Transpose8x8(Vector256<float> r0, Vector256<float> r1, Vector256<float> r2, Vector256<float> r3,
+        Vector256<float> r4, Vector256<float> r5, Vector256<float> r6, Vector256<float> r7, float* dst, int ldd)
     {
         // The classic three rounds: interleave pairs of rows, then pairs of pairs, then swap 128-bit halves.
-        Vector256<float> r0 = Avx.LoadVector256(src), r1 = Avx.LoadVector256(src + ld),
-            r2 = Avx.LoadVector256(src + 2 * ld), r3 = Avx.LoadVector256(src + 3 * ld),
-            r4 = Avx.LoadVector256(src + 4 * ld), r5 = Avx.LoadVector256(src + 5 * ld),
-            r6 = Avx.LoadVector256(src + 6 * ld), r7 = Avx.LoadVector256(src + 7 * ld);
         Vector256<float> t0 = Avx.UnpackLow(r0, r1), t1 = Avx.UnpackHigh(r0, r1), t2 = Avx.UnpackLow(r2, r3),
             t3 = Avx.UnpackHigh(r2, r3), t4 = Avx.UnpackLow(r4, r5), t5 = Avx.UnpackHigh(r4, r5),
             t6 = Avx.UnpackLow(r6, r7), t7 = Avx.UnpackHigh(r6, r7);
