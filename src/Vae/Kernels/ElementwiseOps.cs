@@ -24,33 +24,6 @@ public interface ITernaryOp
     static abstract Vector<float> Invoke(Vector<float> x, Vector<float> y, Vector<float> z);
 }
 
-/// <summary>
-/// e^x for the hot loss kernels, as Cephes' expf: x = n·ln 2 + r with |r| ≤ ½ln 2, e^r by a degree-7 polynomial
-/// (relative error ≈ 2e−7, 1–2 ulp), times 2ⁿ built in the exponent bits. About twice as fast as
-/// <see cref="Vector.Exp(Vector{float})"/>, which guards every special case (measured: BCE forward of a batch
-/// 0.56 → 0.29 ms, issue 10). Inputs are clamped to [−87, 88], so the result is a normal float, never ∞ or a
-/// subnormal (those lanes would be far below or above anything the callers can tell apart).
-/// </summary>
-public static class FastExp
-{
-    public static Vector<float> Invoke(Vector<float> x)
-    {
-        x = Vector.Min(Vector.Max(x, new Vector<float>(-87f)), new Vector<float>(88f));
-        var n = Vector.Floor(x * new Vector<float>(1.44269504088896341f) + new Vector<float>(0.5f));
-        // r = x − n·ln 2, with ln 2 split in a short high part (exact product) and the rest.
-        var r = x - n * new Vector<float>(0.693359375f) + n * new Vector<float>(2.12194440e-4f);
-        var p = new Vector<float>(1.9875691500e-4f);
-        p = p * r + new Vector<float>(1.3981999507e-3f);
-        p = p * r + new Vector<float>(8.3334519073e-3f);
-        p = p * r + new Vector<float>(4.1665795894e-2f);
-        p = p * r + new Vector<float>(1.6666665459e-1f);
-        p = p * r + new Vector<float>(5.0000001201e-1f);
-        p = p * (r * r) + r + Vector<float>.One;
-        var scale = Vector.ShiftLeft(Vector.ConvertToInt32(n) + new Vector<int>(127), 23);
-        return p * Vector.AsVectorSingle(scale);
-    }
-}
-
 public readonly struct IdentityOp : IUnaryOp
 {
     public static float Invoke(float x) => x;
@@ -108,12 +81,12 @@ public readonly struct SoftplusOp : IUnaryOp
     /// takes a data-dependent slow path for lanes at or next to 1 — and a trained decoder's background pixels put most
     /// lanes there (measured: BCE of one batch 0.45 → 1.4 ms after 10 epochs). With v = e^−a ∈ (0, 1] and
     /// s = v / (2 + v) ∈ (0, 1/3]: log(1 + v) = 2·atanh(s) = 2(s + s³/3 + s⁵/5 + …), truncated after s¹¹/11
-    /// (error below 2·s¹³/13 ≤ 1.3e−7), exact in relative terms as v → 0. <see cref="FastExp"/> floors the exponent
-    /// at −87 so e^−a stays a normal float (subnormals are slow too); the result, below 1.7e−38 there, is unchanged.
+    /// (error below 2·s¹³/13 ≤ 1.3e−7), exact in relative terms as v → 0. The exponent is floored at −87 so e^−a
+    /// stays a normal float (subnormals are slow too); the result, below 1.7e−38 there, is unchanged.
     /// </summary>
     public static Vector<float> Log1PExpNegative(Vector<float> a)
     {
-        var v = FastExp.Invoke(-a);
+        var v = Vector.Exp(Vector.Max(-a, new Vector<float>(-87f)));
         var s = v / (new Vector<float>(2f) + v);
         var s2 = s * s;
         var series = new Vector<float>(1f / 11f);
@@ -204,13 +177,11 @@ public readonly struct BceWithLogitsOp : IBinaryOp
         Vector.Max(l, Vector<float>.Zero) - l * t + SoftplusOp.Log1PExpNegative(Vector.Abs(l));
 }
 
-/// <summary>∂ℓ/∂l of binary cross-entropy with logits: σ(l) − t (σ by <see cref="FastExp"/>: e^−l is clamped to
-/// [e^−88, e^87], so σ is within 1e−38 of 0 or 1 beyond |l| = 87, where the exact value rounds there anyway).</summary>
+/// <summary>∂ℓ/∂l of binary cross-entropy with logits: σ(l) − t.</summary>
 public readonly struct BceWithLogitsGradOp : IBinaryOp
 {
     public static float Invoke(float l, float t) => SigmoidOp.Invoke(l) - t;
-    public static Vector<float> Invoke(Vector<float> l, Vector<float> t) =>
-        Vector<float>.One / (Vector<float>.One + FastExp.Invoke(-l)) - t;
+    public static Vector<float> Invoke(Vector<float> l, Vector<float> t) => SigmoidOp.Invoke(l) - t;
 }
 
 /// <summary>
