@@ -126,6 +126,24 @@ public class GemmTests
     }
 
     [Test]
+    public void Avx512AndAvx2PathsGiveTheSameBits()
+    {
+        // Both sum each C element over k in the same order with fused multiply-adds, in the same K blocks: training
+        // gives the same numbers on a CPU with or without AVX-512.
+        if (!Gemm.IsSupported(GemmPath.Avx512)) Assert.Ignore("needs AVX-512 (the AVX2 path is compared in its place)");
+        var rng = new Random(9);
+        foreach (var (m, n, k, ta, tb) in new[] { (128, 400, 784, false, true), (400, 784, 128, true, false),
+                     (128, 784, 400, false, false), (37, 61, 403, true, true) })
+        {
+            float[] a = RandomArray(rng, m * k), b = RandomArray(rng, k * n);
+            float[] wide = RandomArray(rng, m * n), narrow = (float[])wide.Clone();
+            Gemm.Multiply(GemmPath.Avx512, a, b, m, n, k, ta, tb, wide, accumulate: true, threads: 1);
+            Gemm.Multiply(GemmPath.Avx2, a, b, m, n, k, ta, tb, narrow, accumulate: true, threads: 2);
+            Assert.That(narrow, Is.EqualTo(wide).AsCollection, $"{m}x{n}x{k}");
+        }
+    }
+
+    [Test]
     public void ConcurrentCallersGetBitIdenticalResults()
     {
         // Three callers share the worker pool: one gets it, the others run their parts on their own thread.
