@@ -533,6 +533,7 @@ public static unsafe partial class Gemm
             int w = Vector<float>.Count;
             Vector<float> c00 = default, c01 = default, c10 = default, c11 = default,
                 c20 = default, c21 = default, c30 = default, c31 = default;
+            PrefetchTile(c, ldc, 4, 2 * w);
             for (int p = 0; p < kc; p++, a += 4, b += 2 * w)
             {
                 var b0 = Vector.Load(b);
