@@ -169,6 +169,10 @@ public static unsafe partial class Gemm
     }
 
     /// <summary>C[i0..i1, j0..j1] on the calling thread: the five Goto loops around the micro-kernel.</summary>
+    /// <remarks>This and the kernels and packers it calls are compiled fully optimised at their first call
+    /// (<c>AggressiveOptimization</c>): on a busy machine the tiered JIT's background recompile came late enough
+    /// that whole benchmark runs and the first training steps ran unoptimised code at ~10 GFLOP/s.</remarks>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     private static void Compute<TK>(ref Job job, int i0, int i1, int j0, int j1) where TK : struct, IMicroKernel
     {
         int MR = TK.MR, NR = TK.NR, k = job.K, ldc = job.N;
@@ -224,6 +228,7 @@ public static unsafe partial class Gemm
     }
 
     /// <summary>dst = (load ? dst : 0) + src, for an edge tile (same rounding as the full-tile store).</summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     private static void AddRow(float* src, float* dst, int count, bool load)
     {
         int j = 0;
@@ -236,6 +241,7 @@ public static unsafe partial class Gemm
     /// Packs op(A)[i0..i0+mc, p0..p0+kc] into MR-row panels, each stored k-major (the MR values of one k together)
     /// and zero-padded to MR rows, so the micro-kernel reads A with unit stride whatever the transpose.
     /// </summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     private static void PackA<TK>(ref Job job, int i0, int mc, int p0, int kc, float* dst) where TK : struct, IMicroKernel
     {
         int MR = TK.MR;
@@ -250,6 +256,7 @@ public static unsafe partial class Gemm
     }
 
     /// <summary>Packs op(B)[p0..p0+kc, j0..j0+nc] into NR-column panels, k-major, zero-padded to NR columns.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     private static void PackB<TK>(ref Job job, int p0, int kc, int j0, int nc, float* dst) where TK : struct, IMicroKernel
     {
         int NR = TK.NR;
@@ -264,6 +271,7 @@ public static unsafe partial class Gemm
     }
 
     /// <summary>dst[p*width + x] = src[p*ld + x] for x &lt; count, 0 for count ≤ x &lt; width.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     private static void CopyPanel(float* src, int ld, float* dst, int kc, int count, int width)
     {
         for (int p = 0; p < kc; p++, src += ld, dst += width)
@@ -277,6 +285,7 @@ public static unsafe partial class Gemm
     }
 
     /// <summary>dst[p*width + x] = src[x*ld + p] for x &lt; count, 0 for count ≤ x &lt; width.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     private static void TransposePanel(float* src, int ld, float* dst, int kc, int count, int width)
     {
         if (Avx.IsSupported && width < 8)
@@ -409,6 +418,7 @@ public static unsafe partial class Gemm
         public static int MR => 8;
         public static int NR => 32;
 
+        [MethodImpl(MethodImplOptions.AggressiveOptimization)]
         public static void Run(float* a, float* b, int kc, float* c, int ldc, bool load)
         {
             Vector512<float> c00 = default, c01 = default, c10 = default, c11 = default, c20 = default, c21 = default,
@@ -461,6 +471,7 @@ public static unsafe partial class Gemm
         public static int MR => 6;
         public static int NR => 16;
 
+        [MethodImpl(MethodImplOptions.AggressiveOptimization)]
         public static void Run(float* a, float* b, int kc, float* c, int ldc, bool load)
         {
             Vector256<float> c00 = default, c01 = default, c10 = default, c11 = default, c20 = default, c21 = default,
@@ -528,6 +539,7 @@ public static unsafe partial class Gemm
         public static int MR => 4;
         public static int NR => 2 * Vector<float>.Count;
 
+        [MethodImpl(MethodImplOptions.AggressiveOptimization)]
         public static void Run(float* a, float* b, int kc, float* c, int ldc, bool load)
         {
             int w = Vector<float>.Count;
