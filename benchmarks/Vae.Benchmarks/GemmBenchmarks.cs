@@ -64,7 +64,8 @@ public class GemmBenchmarks
 
     [Benchmark]
     public void PortableOneThread() =>
-        Gemm.Multiply(GemmPath.Portable, _a, _b, Shape.M, Shape.N, Shape.K, Shape.TransA, Shape.TransB, _c, false, threads: 1);
+        Gemm.Multiply(GemmPath.Portable, _a, _b, Shape.M, Shape.N, Shape.K, Shape.TransA, Shape.TransB, _c, false,
+            threads: 1);
 
     [Benchmark]
     public void SimdOneThread() => Gemm.Multiply(_a, _b, Shape.M, Shape.N, Shape.K, Shape.TransA, Shape.TransB, _c, false, threads: 1);

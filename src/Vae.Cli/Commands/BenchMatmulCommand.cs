@@ -27,7 +27,8 @@ public sealed class BenchMatmulCommand : ICommand
 
     private ArgParser Parser() => new ArgParser(Name, Summary)
         .Option("threads", "0", "threads for both libraries; 0 = all cores", "N")
-        .Option("isa", "auto", "instruction set of our kernel: auto (the one training uses), avx512, avx2, portable", "NAME")
+        .Option("isa", "auto", "instruction set of our kernel: auto (the one training uses), avx512, avx2, portable",
+            "NAME")
         .Option("repeats", "20", "timed repetitions per shape; the best one is reported", "N")
         .Option("warmup", "2", "untimed repetitions first (JIT, caches, buffers)", "N")
         .Option("min-ms", "10", "each repetition runs the product enough times to last this long", "MS")
@@ -51,7 +52,8 @@ public sealed class BenchMatmulCommand : ICommand
             "avx512" => GemmPath.Avx512, "avx2" => GemmPath.Avx2, "portable" => GemmPath.Portable, _ => Gemm.Path,
         };
         if (!Gemm.IsSupported(path))
-            throw new UsageException($"this machine cannot run the {path} kernel (the best it has: {Gemm.Describe(Gemm.Path)})");
+            throw new UsageException(
+                $"this machine cannot run the {path} kernel (the best it has: {Gemm.Describe(Gemm.Path)})");
 
         var blas = OpenBlas.TryLoad();
         blas?.SetThreads(threads);

@@ -85,8 +85,8 @@ public sealed class Tape
     /// Appends a node for op <paramref name="kind"/> whose output is (rows, cols). The output needs a gradient when any
     /// input has one. Called by each op's forward; the op then fills node.Out.Data.
     /// </summary>
-    internal Node<TParams> Record<TParams>(OpKind kind, BackwardFn<TParams> backward, int rows, int cols, TParams parameters,
-        Tensor a, Tensor? b = null, Tensor? c = null) where TParams : struct, IOpParams
+    internal Node<TParams> Record<TParams>(OpKind kind, BackwardFn<TParams> backward, int rows, int cols,
+        TParams parameters, Tensor a, Tensor? b = null, Tensor? c = null) where TParams : struct, IOpParams
     {
         // The i-th op of a step is normally the i-th op of the last step too: reuse its node and output tensor.
         Node<TParams> node;

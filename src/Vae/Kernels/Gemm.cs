@@ -50,13 +50,14 @@ public static unsafe partial class Gemm
             }
     }
 
-    /// <summary>The instruction set this process multiplies with, chosen once at start-up from what the JIT reports.</summary>
+    /// <summary>The instruction set this process multiplies with, chosen once at start-up.</summary>
     public static GemmPath Path { get; } = Detect();
 
-    /// <summary>The best path this machine supports: AVX-512, else AVX2 + FMA, else portable <see cref="Vector{T}"/>.</summary>
-    /// <remarks>Asks <c>Avx512F.IsSupported</c>, not <c>Vector512.IsHardwareAccelerated</c>: the JIT reports the latter as
-    /// false on Skylake-X/Cascade Lake (whose 512-bit units lower the clock), yet our 8×32 kernel is still the fastest
-    /// there (docs/benchmarks.md). <c>DOTNET_EnableAVX512=0</c> turns AVX-512 off for the JIT, and this path with it.</remarks>
+    /// <summary>The best path this machine supports: AVX-512, else AVX2 + FMA, else portable Vector&lt;T&gt;.</summary>
+    /// <remarks>Asks <c>Avx512F.IsSupported</c>, not <c>Vector512.IsHardwareAccelerated</c>: the JIT reports the
+    /// latter as false on Skylake-X/Cascade Lake (whose 512-bit units lower the clock), yet our 8×32 kernel is still
+    /// the fastest there (docs/benchmarks.md). <c>DOTNET_EnableAVX512=0</c> turns AVX-512 off for the JIT, and this
+    /// path with it.</remarks>
     public static GemmPath Detect() =>
         Avx512F.IsSupported ? GemmPath.Avx512
         : Vector256.IsHardwareAccelerated && Avx2.IsSupported && Fma.IsSupported ? GemmPath.Avx2
@@ -80,8 +81,8 @@ public static unsafe partial class Gemm
 
     /// <summary>The fast path on the instruction set of <see cref="Path"/>.
     /// <paramref name="threads"/>: 0 = all cores, else that many.</summary>
-    public static void Multiply(ReadOnlySpan<float> a, ReadOnlySpan<float> b, int m, int n, int k, bool transA, bool transB,
-        Span<float> c, bool accumulate, int threads = 0) =>
+    public static void Multiply(ReadOnlySpan<float> a, ReadOnlySpan<float> b, int m, int n, int k, bool transA,
+        bool transB, Span<float> c, bool accumulate, int threads = 0) =>
         Multiply(Path, a, b, m, n, k, transA, transB, c, accumulate, threads);
 
     /// <summary>The fast path on a chosen instruction set (tests and benchmarks compare them); throws
@@ -330,7 +331,7 @@ public static unsafe partial class Gemm
             Avx.LoadVector256(src + 3 * ld), Avx.LoadVector256(src + 4 * ld), Avx.LoadVector256(src + 5 * ld),
             Avx.LoadVector256(src + 6 * ld), Avx.LoadVector256(src + 7 * ld), dst, ldd);
 
-    /// <summary>The same for a block of only <paramref name="rows"/> (&lt; 8) rows, the others taken as zeros.</summary>
+    /// <summary>The same for a block of only <paramref name="rows"/> (&lt; 8) rows, the others zeros.</summary>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     private static void Transpose8x8(float* src, int ld, int rows, float* dst, int ldd)
     {

@@ -2,7 +2,7 @@ using System.Runtime.CompilerServices;
 
 namespace Vae.Kernels;
 
-/// <summary>A loop body over a range of independent units (rows, or blocks of columns), run on several threads at once.</summary>
+/// <summary>A loop body over a range of independent units (rows, or blocks of columns), run on threads.</summary>
 public interface IRangeBody
 {
     void Run(int start, int end);
@@ -20,7 +20,8 @@ public static unsafe class RowParallel
 
     /// <summary>Runs <c>body.Run</c> over [0, units); <paramref name="elements"/> is the op's size, for the cut-off;
     /// <paramref name="threads"/>: 0 = all cores.</summary>
-    public static void For<TBody>(ref TBody body, int units, long elements, int threads) where TBody : struct, IRangeBody
+    public static void For<TBody>(ref TBody body, int units, long elements, int threads)
+        where TBody : struct, IRangeBody
     {
         int t = threads == 0 ? Environment.ProcessorCount : threads;
         if (t <= 1 || units < 2 || elements < MinElements)

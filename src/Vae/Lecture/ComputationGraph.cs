@@ -42,7 +42,8 @@ public static class ComputationGraph
         {
             var node = nodes[i];
             bool isLoss = loss != null && ReferenceEquals(node.Out, loss);
-            sb.Append("  n").Append(i).Append(" [label=").Append(Quote($"{node.Name}{node.ParamsText}\n{node.Out.ShapeString}"))
+            string label = $"{node.Name}{node.ParamsText}\n{node.Out.ShapeString}";
+            sb.Append("  n").Append(i).Append(" [label=").Append(Quote(label))
               .Append(isLoss ? ", shape=doubleoctagon, style=filled, fillcolor=\"#f4cccc\"" : ", shape=ellipse")
               .Append("];\n");
         }

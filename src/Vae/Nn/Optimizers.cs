@@ -38,7 +38,7 @@ public sealed class Adam
     /// <summary>Threads for the update: 0 = all cores. Each element is updated alone, so the count never changes results.</summary>
     public int Threads { get; set; }
 
-    /// <summary>One step: updates <paramref name="p"/> from <paramref name="g"/>, then leaves <paramref name="g"/> all 0.</summary>
+    /// <summary>One step: updates <paramref name="p"/> from <paramref name="g"/>, and leaves g all 0.</summary>
     public void Update(Span<float> p, Span<float> g) => Update(p, g, scalar: false);
 
     /// <summary>The same step by the scalar loop alone: the twin the vector loop is tested against.</summary>
@@ -89,7 +89,7 @@ public sealed class Adam
     }
 
     /// <summary>
-    /// m ← β₁m + (1−β₁)g; v ← β₂v + (1−β₂)g²; p ← p − stepSize · m / (√v · invSqrtC2 + ε); g ← 0, on [start, end).
+    /// m ← β₁m + (1−β₁)g; v ← β₂v + (1−β₂)g²; p ← p − stepSize · m / (√v · invSqrtC2 + ε); g ← 0; on [start, end).
     /// Moments below the smallest normal float are stored as 0: the weights of pixels that are almost never lit get a
     /// gradient rarely, their m then decays by β₁ = 0.9 a step into the subnormal range within a few hundred steps,
     /// and x86 computes on subnormals some hundred times slower (measured: Adam 0.4 → 1.4 ms a step after 10 epochs).

@@ -90,7 +90,8 @@ public class AutodiffTests
         fail = false;
         x.ZeroGrad();
         tape.Backward(Step());
-        Assert.That(x.Grad.ToArray(), Is.EqualTo(new[] { 2 * MathF.Exp(1f), 2 * MathF.Exp(-2f), 2 * MathF.Exp(3f) }).Within(1e-4));
+        float[] expected = [2 * MathF.Exp(1f), 2 * MathF.Exp(-2f), 2 * MathF.Exp(3f)];
+        Assert.That(x.Grad.ToArray(), Is.EqualTo(expected).Within(1e-4));
     }
 
     [Test]

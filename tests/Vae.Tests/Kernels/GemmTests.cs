@@ -7,7 +7,7 @@ namespace Vae.Tests.Kernels;
 
 /// <summary>
 /// Every SIMD GEMM path against the naive triple loop, over sizes that straddle the vector width (8 or 16), the
-/// micro-tile (8×32, 6×16 and 4×2V) and the cache blocks (KC = MC = 192, NC = 1536), all four transpose combinations,
+/// micro-tile (8×32, 6×16, 4×2V) and the cache blocks (KC = MC = 192, NC = 1536), all four transpose combinations,
 /// with and without accumulate.
 /// </summary>
 [TestFixture]
@@ -26,8 +26,10 @@ public class GemmTests
         };
         foreach (var path in Enum.GetValues<GemmPath>().Where(Gemm.IsSupported))
         {
-            paths.Add(($"{path} t1", (a, b, m, n, k, ta, tb, c, acc) => Gemm.Multiply(path, a, b, m, n, k, ta, tb, c, acc, threads: 1)));
-            paths.Add(($"{path} t3", (a, b, m, n, k, ta, tb, c, acc) => Gemm.Multiply(path, a, b, m, n, k, ta, tb, c, acc, threads: 3)));
+            paths.Add(($"{path} t1",
+                (a, b, m, n, k, ta, tb, c, acc) => Gemm.Multiply(path, a, b, m, n, k, ta, tb, c, acc, threads: 1)));
+            paths.Add(($"{path} t3",
+                (a, b, m, n, k, ta, tb, c, acc) => Gemm.Multiply(path, a, b, m, n, k, ta, tb, c, acc, threads: 3)));
         }
         return paths;
     }
@@ -209,7 +211,8 @@ public class GemmTests
             Assert.That(() => Gemm.Multiply(a, b.AsSpan(1), 2, 2, 3, false, false, c, false), Throws.InstanceOf<ArgumentException>());
             Assert.That(() => Gemm.Multiply(a, b, 2, 2, 3, false, false, c.AsSpan(1), false), Throws.InstanceOf<ArgumentException>());
             Assert.That(() => Gemm.Naive(a, b, 2, 2, 4, false, false, c, false), Throws.InstanceOf<ArgumentException>());
-            Assert.That(() => Gemm.Multiply(GemmPath.Portable, a, b, 3, 2, 3, false, false, c, false), Throws.InstanceOf<ArgumentException>());
+            Assert.That(() => Gemm.Multiply(GemmPath.Portable, a, b, 3, 2, 3, false, false, c, false),
+                Throws.InstanceOf<ArgumentException>());
         });
     }
 
@@ -223,7 +226,7 @@ public class GemmTests
             : GemmPath.Portable;
         Assert.That(Gemm.Path, Is.EqualTo(expected));
         if (Environment.GetEnvironmentVariable("DOTNET_EnableAVX512") == "0")
-            Assert.That(Gemm.Path, Is.Not.EqualTo(GemmPath.Avx512), "DOTNET_EnableAVX512=0 must turn the AVX-512 path off");
+            Assert.That(Gemm.Path, Is.Not.EqualTo(GemmPath.Avx512), "DOTNET_EnableAVX512=0 must turn AVX-512 off");
         Assert.That(Gemm.IsSupported(GemmPath.Portable));
         Assert.That(Gemm.Describe(Gemm.Path), Does.StartWith(expected switch
         {

@@ -12,10 +12,12 @@ public static partial class Ops
     private static readonly BackwardFn<NoParams> ReluBackward = static node => AccumulateFromOutput<ReluGradOp>(node);
 
     /// <summary>y = 1 / (1 + e^−x). (R,C) → (R,C).</summary>
-    public static Tensor Sigmoid(this Tape tape, Tensor x) => Unary<SigmoidOp>(tape, OpKind.Sigmoid, SigmoidBackward, x);
+    public static Tensor Sigmoid(this Tape tape, Tensor x) =>
+        Unary<SigmoidOp>(tape, OpKind.Sigmoid, SigmoidBackward, x);
 
     // dx += dy · y(1 − y).
-    private static readonly BackwardFn<NoParams> SigmoidBackward = static node => AccumulateFromOutput<SigmoidGradOp>(node);
+    private static readonly BackwardFn<NoParams> SigmoidBackward = static node =>
+        AccumulateFromOutput<SigmoidGradOp>(node);
 
     /// <summary>y = tanh(x). (R,C) → (R,C).</summary>
     public static Tensor Tanh(this Tape tape, Tensor x) => Unary<TanhOp>(tape, OpKind.Tanh, TanhBackward, x);
@@ -39,7 +41,8 @@ public static partial class Ops
     };
 
     /// <summary>y = ln(1 + e^x), computed stably. (R,C) → (R,C).</summary>
-    public static Tensor Softplus(this Tape tape, Tensor x) => Unary<SoftplusOp>(tape, OpKind.Softplus, SoftplusBackward, x);
+    public static Tensor Softplus(this Tape tape, Tensor x) =>
+        Unary<SoftplusOp>(tape, OpKind.Softplus, SoftplusBackward, x);
 
     // dx += dy · σ(x).
     private static readonly BackwardFn<NoParams> SoftplusBackward = static node =>
@@ -90,7 +93,8 @@ public static partial class Ops
         for (int i = 0; i < dx.Length; i++) dx[i] += src[i] > 0f ? dy[i] : src[i] < 0f ? -dy[i] : 0f;
     };
 
-    private static Tensor Unary<TOp>(Tape tape, OpKind kind, BackwardFn<NoParams> backward, Tensor x) where TOp : struct, IUnaryOp
+    private static Tensor Unary<TOp>(Tape tape, OpKind kind, BackwardFn<NoParams> backward, Tensor x)
+        where TOp : struct, IUnaryOp
     {
         var node = tape.Record(kind, backward, x.Rows, x.Cols, x);
         var body = new MapRows<TOp>(x, node.Out);
@@ -111,8 +115,8 @@ public static partial class Ops
     {
         public void Run(int start, int end)
         {
-            int c = x.Cols;
-            Elementwise.Map<TOp>(x.Data.Slice(start * c, (end - start) * c), y.Data.Slice(start * c, (end - start) * c));
+            int c = x.Cols, from = start * c, count = (end - start) * c;
+            Elementwise.Map<TOp>(x.Data.Slice(from, count), y.Data.Slice(from, count));
         }
     }
 
@@ -122,7 +126,8 @@ public static partial class Ops
         public void Run(int start, int end)
         {
             int c = y.Cols, from = start * c, count = (end - start) * c;
-            Elementwise.Accumulate<TOp>(y.Grad.Slice(from, count), y.Data.Slice(from, count), 1f, x.Grad.Slice(from, count));
+            Elementwise.Accumulate<TOp>(y.Grad.Slice(from, count), y.Data.Slice(from, count), 1f,
+                x.Grad.Slice(from, count));
         }
     }
 }

@@ -143,8 +143,8 @@ public static partial class Ops
     private static void RowSums<TOp>(Tensor a, Tensor b, Span<float> dest, float scale) where TOp : struct, IBinaryOp =>
         RowSums<TOp>(a.Data, b.Data, a.Cols, dest, scale);
 
-    private static void RowSums<TOp>(ReadOnlySpan<float> a, ReadOnlySpan<float> b, int cols, Span<float> dest, float scale)
-        where TOp : struct, IBinaryOp
+    private static void RowSums<TOp>(ReadOnlySpan<float> a, ReadOnlySpan<float> b, int cols, Span<float> dest,
+        float scale) where TOp : struct, IBinaryOp
     {
         for (int r = 0; r < dest.Length; r++)
             dest[r] = scale * Elementwise.Sum<TOp>(a.Slice(r * cols, cols), b.Slice(r * cols, cols));

@@ -97,7 +97,7 @@ public static partial class Ops
         }
     }
 
-    /// <summary>db[c] += Σ_r dy[r,c] for the columns of blocks [start, end): each column still sums its rows in order.</summary>
+    /// <summary>db[c] += Σ_r dy[r,c] for the column blocks [start, end); each column sums its rows in order.</summary>
     private readonly struct ColumnSums(Tensor y, Tensor b) : IRangeBody
     {
         private const int Block = 64;

@@ -42,7 +42,8 @@ public static partial class Ops
     /// <summary>Mean over each row. (R,C) → (R,1).</summary>
     public static Tensor MeanRows(this Tape tape, Tensor x)
     {
-        var node = tape.Record(OpKind.MeanRows, SumRowsBackward, x.Rows, 1, new FactorParams(x.Cols == 0 ? 0f : 1f / x.Cols), x);
+        var mean = new FactorParams(x.Cols == 0 ? 0f : 1f / x.Cols);
+        var node = tape.Record(OpKind.MeanRows, SumRowsBackward, x.Rows, 1, mean, x);
         FillRowSums(x, node.Out.Data, node.Params.Factor);
         return node.Out;
     }
