@@ -40,7 +40,8 @@ internal sealed unsafe class OpenBlas
         if (_setNumThreads != null) _setNumThreads(threads);
     }
 
-    /// <summary>Same contract as <see cref="Vae.Kernels.Gemm.Multiply"/> (row-major; beta = 1 when accumulating).</summary>
+    /// <summary>Same contract as <see cref="Vae.Kernels.Gemm.Multiply"/> (row-major; beta = 1 when
+    /// accumulating).</summary>
     public void Sgemm(ReadOnlySpan<float> a, ReadOnlySpan<float> b, int m, int n, int k, bool transA, bool transB,
         Span<float> c, bool accumulate)
     {

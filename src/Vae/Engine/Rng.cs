@@ -68,7 +68,8 @@ public sealed class Rng
         }
     }
 
-    /// <summary>Standard normal by the Box–Muller transform; the second value of each pair is kept for the next call.</summary>
+    /// <summary>Standard normal by the Box–Muller transform; the second value of each pair is kept for the next
+    /// call.</summary>
     public float NextGaussian()
     {
         if (_hasSpare) { _hasSpare = false; return _spare; }

@@ -58,7 +58,8 @@ public static class Elementwise
             Unsafe.Add(ref pd, i) = TOp.Invoke(Unsafe.Add(ref px, i), Unsafe.Add(ref py, i), Unsafe.Add(ref pz, i));
     }
 
-    /// <summary>dest[i] += scale · Op(x[i]). Backward passes accumulate, so a tensor used twice gets both parts.</summary>
+    /// <summary>dest[i] += scale · Op(x[i]). Backward passes accumulate, so a tensor used twice gets both
+    /// parts.</summary>
     public static void Accumulate<TOp>(ReadOnlySpan<float> x, float scale, Span<float> dest) where TOp : struct, IUnaryOp
     {
         CheckLengths(x.Length, dest.Length);
@@ -163,7 +164,8 @@ public static class Elementwise
         return sum;
     }
 
-    /// <summary>dest[i] += scale · e^(x[i] − shift): log-sum-exp backward (softmax times the upstream gradient).</summary>
+    /// <summary>dest[i] += scale · e^(x[i] − shift): log-sum-exp backward (softmax times the upstream
+    /// gradient).</summary>
     public static void AccumulateExpShifted(ReadOnlySpan<float> x, float shift, float scale, Span<float> dest)
     {
         CheckLengths(x.Length, dest.Length);

@@ -110,7 +110,8 @@ public static unsafe partial class Gemm
         if (cLength < (long)m * n) throw new ArgumentException($"C has {cLength} elements, m·n = {(long)m * n} needed", "c");
     }
 
-    /// <summary>Everything a thread needs to compute its part of C; lives on the caller's stack during the call.</summary>
+    /// <summary>Everything a thread needs to compute its part of C; lives on the caller's stack during the
+    /// call.</summary>
     private struct Job
     {
         public float* A, B, C;
@@ -208,7 +209,8 @@ public static unsafe partial class Gemm
                             }
                             else
                             {
-                                // Edge tile: the panels are zero-padded, so compute a full tile aside and add its valid part.
+                                // Edge tile: the panels are zero-padded, so compute a full tile aside and add its valid
+                                // part.
                                 TK.Run(packA + ir * kc, packB + jr * kc, kc, tile, NR, load: false);
                                 for (int r = 0; r < mr; r++)
                                     AddRow(tile + r * NR, cTile + (long)r * ldc, nr, load);
@@ -220,7 +222,8 @@ public static unsafe partial class Gemm
         }
     }
 
-    /// <summary>Splits <paramref name="size"/> into equal blocks of at most <paramref name="max"/>, rounded up to <paramref name="unit"/>.</summary>
+    /// <summary>Splits <paramref name="size"/> into equal blocks of at most <paramref name="max"/>, rounded up to
+    /// <paramref name="unit"/>.</summary>
     private static int BlockSize(int size, int max, int unit)
     {
         int blocks = Math.Max(1, (size + max - 1) / max);
@@ -430,14 +433,22 @@ public static unsafe partial class Gemm
             {
                 var b0 = Vector512.Load(b);
                 var b1 = Vector512.Load(b + 16);
-                var a0 = Vector512.Create(a[0]); c00 = Vector512.FusedMultiplyAdd(a0, b0, c00); c01 = Vector512.FusedMultiplyAdd(a0, b1, c01);
-                var a1 = Vector512.Create(a[1]); c10 = Vector512.FusedMultiplyAdd(a1, b0, c10); c11 = Vector512.FusedMultiplyAdd(a1, b1, c11);
-                var a2 = Vector512.Create(a[2]); c20 = Vector512.FusedMultiplyAdd(a2, b0, c20); c21 = Vector512.FusedMultiplyAdd(a2, b1, c21);
-                var a3 = Vector512.Create(a[3]); c30 = Vector512.FusedMultiplyAdd(a3, b0, c30); c31 = Vector512.FusedMultiplyAdd(a3, b1, c31);
-                var a4 = Vector512.Create(a[4]); c40 = Vector512.FusedMultiplyAdd(a4, b0, c40); c41 = Vector512.FusedMultiplyAdd(a4, b1, c41);
-                var a5 = Vector512.Create(a[5]); c50 = Vector512.FusedMultiplyAdd(a5, b0, c50); c51 = Vector512.FusedMultiplyAdd(a5, b1, c51);
-                var a6 = Vector512.Create(a[6]); c60 = Vector512.FusedMultiplyAdd(a6, b0, c60); c61 = Vector512.FusedMultiplyAdd(a6, b1, c61);
-                var a7 = Vector512.Create(a[7]); c70 = Vector512.FusedMultiplyAdd(a7, b0, c70); c71 = Vector512.FusedMultiplyAdd(a7, b1, c71);
+                var a0 = Vector512.Create(a[0]);
+                c00 = Vector512.FusedMultiplyAdd(a0, b0, c00); c01 = Vector512.FusedMultiplyAdd(a0, b1, c01);
+                var a1 = Vector512.Create(a[1]);
+                c10 = Vector512.FusedMultiplyAdd(a1, b0, c10); c11 = Vector512.FusedMultiplyAdd(a1, b1, c11);
+                var a2 = Vector512.Create(a[2]);
+                c20 = Vector512.FusedMultiplyAdd(a2, b0, c20); c21 = Vector512.FusedMultiplyAdd(a2, b1, c21);
+                var a3 = Vector512.Create(a[3]);
+                c30 = Vector512.FusedMultiplyAdd(a3, b0, c30); c31 = Vector512.FusedMultiplyAdd(a3, b1, c31);
+                var a4 = Vector512.Create(a[4]);
+                c40 = Vector512.FusedMultiplyAdd(a4, b0, c40); c41 = Vector512.FusedMultiplyAdd(a4, b1, c41);
+                var a5 = Vector512.Create(a[5]);
+                c50 = Vector512.FusedMultiplyAdd(a5, b0, c50); c51 = Vector512.FusedMultiplyAdd(a5, b1, c51);
+                var a6 = Vector512.Create(a[6]);
+                c60 = Vector512.FusedMultiplyAdd(a6, b0, c60); c61 = Vector512.FusedMultiplyAdd(a6, b1, c61);
+                var a7 = Vector512.Create(a[7]);
+                c70 = Vector512.FusedMultiplyAdd(a7, b0, c70); c71 = Vector512.FusedMultiplyAdd(a7, b1, c71);
             }
             Store(c, c00, c01, load);
             Store(c + ldc, c10, c11, load);
@@ -551,10 +562,14 @@ public static unsafe partial class Gemm
             {
                 var b0 = Vector.Load(b);
                 var b1 = Vector.Load(b + w);
-                var a0 = new Vector<float>(a[0]); c00 = Vector.MultiplyAddEstimate(a0, b0, c00); c01 = Vector.MultiplyAddEstimate(a0, b1, c01);
-                var a1 = new Vector<float>(a[1]); c10 = Vector.MultiplyAddEstimate(a1, b0, c10); c11 = Vector.MultiplyAddEstimate(a1, b1, c11);
-                var a2 = new Vector<float>(a[2]); c20 = Vector.MultiplyAddEstimate(a2, b0, c20); c21 = Vector.MultiplyAddEstimate(a2, b1, c21);
-                var a3 = new Vector<float>(a[3]); c30 = Vector.MultiplyAddEstimate(a3, b0, c30); c31 = Vector.MultiplyAddEstimate(a3, b1, c31);
+                var a0 = new Vector<float>(a[0]);
+                c00 = Vector.MultiplyAddEstimate(a0, b0, c00); c01 = Vector.MultiplyAddEstimate(a0, b1, c01);
+                var a1 = new Vector<float>(a[1]);
+                c10 = Vector.MultiplyAddEstimate(a1, b0, c10); c11 = Vector.MultiplyAddEstimate(a1, b1, c11);
+                var a2 = new Vector<float>(a[2]);
+                c20 = Vector.MultiplyAddEstimate(a2, b0, c20); c21 = Vector.MultiplyAddEstimate(a2, b1, c21);
+                var a3 = new Vector<float>(a[3]);
+                c30 = Vector.MultiplyAddEstimate(a3, b0, c30); c31 = Vector.MultiplyAddEstimate(a3, b1, c31);
             }
             Store(c, c00, c01, load);
             Store(c + ldc, c10, c11, load);

@@ -76,7 +76,8 @@ internal static unsafe class WorkerPool
         }
     }
 
-    /// <summary>Runs every part not yet claimed, scanning from <paramref name="start"/> (so threads begin apart).</summary>
+    /// <summary>Runs every part not yet claimed, scanning from <paramref name="start"/> (so threads begin
+    /// apart).</summary>
     private static void Work(int start)
     {
         int parts = Volatile.Read(ref _parts);

@@ -32,10 +32,12 @@ public sealed class Adam
         V = new float[count];
     }
 
-    /// <summary>Restores the position of a saved run (moments are restored into <see cref="M"/> and <see cref="V"/>).</summary>
+    /// <summary>Restores the position of a saved run (moments are restored into <see cref="M"/> and <see
+    /// cref="V"/>).</summary>
     public void Restore(long step) => Step = step;
 
-    /// <summary>Threads for the update: 0 = all cores. Each element is updated alone, so the count never changes results.</summary>
+    /// <summary>Threads for the update: 0 = all cores. Each element is updated alone, so the count never changes
+    /// results.</summary>
     public int Threads { get; set; }
 
     /// <summary>One step: updates <paramref name="p"/> from <paramref name="g"/>, and leaves g all 0.</summary>

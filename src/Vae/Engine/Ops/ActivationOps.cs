@@ -2,7 +2,8 @@ using Vae.Kernels;
 
 namespace Vae.Engine;
 
-/// <summary>Elementwise nonlinearities. Each backward uses the form that is cheapest and stable (from y or from x).</summary>
+/// <summary>Elementwise nonlinearities. Each backward uses the form that is cheapest and stable (from y or from
+/// x).</summary>
 public static partial class Ops
 {
     /// <summary>y = max(x, 0). (R,C) → (R,C).</summary>

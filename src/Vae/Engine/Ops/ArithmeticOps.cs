@@ -81,7 +81,8 @@ public static partial class Ops
         if (node.A!.RequiresGrad) Elementwise.Accumulate<IdentityOp>(node.Out.Grad, 1f, node.A.Grad);
     };
 
-    /// <summary>Fills dest with s and returns it (so a scalar can feed a binary kernel without a scratch buffer).</summary>
+    /// <summary>Fills dest with s and returns it (so a scalar can feed a binary kernel without a scratch
+    /// buffer).</summary>
     private static Span<float> Broadcast(float s, Span<float> dest)
     {
         dest.Fill(s);

@@ -75,7 +75,8 @@ public static partial class Ops
         if (mu.RequiresGrad) AccumulateRows<SubtractOp>(mu.Data, x.Data, node.Out.Grad, mu.Cols, 1f, mu.Grad);
     };
 
-    /// <summary>Squared error per row: Σ_c (x̂ − x)² (the lecture's autoencoder loss ‖x − x̂‖²). (B,D),(B,D) → (B,1).</summary>
+    /// <summary>Squared error per row: Σ_c (x̂ − x)² (the lecture's autoencoder loss ‖x − x̂‖²). (B,D),(B,D) →
+    /// (B,1).</summary>
     public static Tensor SquaredError(this Tape tape, Tensor prediction, Tensor target)
     {
         CheckSameShape("SquaredError", prediction, target);
