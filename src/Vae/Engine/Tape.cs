@@ -128,9 +128,12 @@ public sealed class Tape
     /// </summary>
     public void Backward(Tensor loss)
     {
-        if (!RecordsGradients) throw new InvalidOperationException("this tape is for inference (RecordsGradients = false)");
-        if (loss.Length != 1) throw new ArgumentException($"Backward needs a scalar (1x1) loss, got {loss.ShapeString}");
-        if (!loss.RequiresGrad) throw new ArgumentException("the loss does not depend on any tensor that requires a gradient");
+        if (!RecordsGradients)
+            throw new InvalidOperationException("this tape is for inference (RecordsGradients = false)");
+        if (loss.Length != 1)
+            throw new ArgumentException($"Backward needs a scalar (1x1) loss, got {loss.ShapeString}");
+        if (!loss.RequiresGrad)
+            throw new ArgumentException("the loss does not depend on any tensor that requires a gradient");
         if (_backwardRunning)
             foreach (var node in _nodes) node.Out.ClearGradStorage();
         _backwardRunning = true;

@@ -29,7 +29,8 @@ public static class Elementwise
     }
 
     /// <summary>dest[i] = Op(x[i], y[i]). dest may be x or y.</summary>
-    public static void Map<TOp>(ReadOnlySpan<float> x, ReadOnlySpan<float> y, Span<float> dest) where TOp : struct, IBinaryOp
+    public static void Map<TOp>(ReadOnlySpan<float> x, ReadOnlySpan<float> y, Span<float> dest)
+        where TOp : struct, IBinaryOp
     {
         CheckLengths(x.Length, y.Length, dest.Length);
         ref float px = ref MemoryMarshal.GetReference(x);
@@ -60,7 +61,8 @@ public static class Elementwise
 
     /// <summary>dest[i] += scale · Op(x[i]). Backward passes accumulate, so a tensor used twice gets both
     /// parts.</summary>
-    public static void Accumulate<TOp>(ReadOnlySpan<float> x, float scale, Span<float> dest) where TOp : struct, IUnaryOp
+    public static void Accumulate<TOp>(ReadOnlySpan<float> x, float scale, Span<float> dest)
+        where TOp : struct, IUnaryOp
     {
         CheckLengths(x.Length, dest.Length);
         ref float px = ref MemoryMarshal.GetReference(x);

@@ -13,7 +13,8 @@ public static class ElementwiseNaive
         for (int i = 0; i < x.Length; i++) dest[i] = TOp.Invoke(x[i]);
     }
 
-    public static void Map<TOp>(ReadOnlySpan<float> x, ReadOnlySpan<float> y, Span<float> dest) where TOp : struct, IBinaryOp
+    public static void Map<TOp>(ReadOnlySpan<float> x, ReadOnlySpan<float> y, Span<float> dest)
+        where TOp : struct, IBinaryOp
     {
         Elementwise.CheckLengths(x.Length, y.Length, dest.Length);
         for (int i = 0; i < x.Length; i++) dest[i] = TOp.Invoke(x[i], y[i]);
@@ -26,7 +27,8 @@ public static class ElementwiseNaive
         for (int i = 0; i < x.Length; i++) dest[i] = TOp.Invoke(x[i], y[i], z[i]);
     }
 
-    public static void Accumulate<TOp>(ReadOnlySpan<float> x, float scale, Span<float> dest) where TOp : struct, IUnaryOp
+    public static void Accumulate<TOp>(ReadOnlySpan<float> x, float scale, Span<float> dest)
+        where TOp : struct, IUnaryOp
     {
         Elementwise.CheckLengths(x.Length, dest.Length);
         for (int i = 0; i < x.Length; i++) dest[i] += scale * TOp.Invoke(x[i]);

@@ -105,9 +105,12 @@ public static unsafe partial class Gemm
         ArgumentOutOfRangeException.ThrowIfNegative(n);
         ArgumentOutOfRangeException.ThrowIfNegative(k);
         ArgumentOutOfRangeException.ThrowIfNegative(threads);
-        if (aLength < (long)m * k) throw new ArgumentException($"A has {aLength} elements, m·k = {(long)m * k} needed", "a");
-        if (bLength < (long)k * n) throw new ArgumentException($"B has {bLength} elements, k·n = {(long)k * n} needed", "b");
-        if (cLength < (long)m * n) throw new ArgumentException($"C has {cLength} elements, m·n = {(long)m * n} needed", "c");
+        if (aLength < (long)m * k)
+            throw new ArgumentException($"A has {aLength} elements, m·k = {(long)m * k} needed", "a");
+        if (bLength < (long)k * n)
+            throw new ArgumentException($"B has {bLength} elements, k·n = {(long)k * n} needed", "b");
+        if (cLength < (long)m * n)
+            throw new ArgumentException($"C has {cLength} elements, m·n = {(long)m * n} needed", "c");
     }
 
     /// <summary>Everything a thread needs to compute its part of C; lives on the caller's stack during the
@@ -246,7 +249,8 @@ public static unsafe partial class Gemm
     /// and zero-padded to MR rows, so the micro-kernel reads A with unit stride whatever the transpose.
     /// </summary>
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
-    private static void PackA<TK>(ref Job job, int i0, int mc, int p0, int kc, float* dst) where TK : struct, IMicroKernel
+    private static void PackA<TK>(ref Job job, int i0, int mc, int p0, int kc, float* dst)
+        where TK : struct, IMicroKernel
     {
         int MR = TK.MR;
         for (int ir = 0; ir < mc; ir += MR, dst += MR * kc)
@@ -261,7 +265,8 @@ public static unsafe partial class Gemm
 
     /// <summary>Packs op(B)[p0..p0+kc, j0..j0+nc] into NR-column panels, k-major, zero-padded to NR columns.</summary>
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
-    private static void PackB<TK>(ref Job job, int p0, int kc, int j0, int nc, float* dst) where TK : struct, IMicroKernel
+    private static void PackB<TK>(ref Job job, int p0, int kc, int j0, int nc, float* dst)
+        where TK : struct, IMicroKernel
     {
         int NR = TK.NR;
         for (int jr = 0; jr < nc; jr += NR, dst += NR * kc)

@@ -48,7 +48,8 @@ public sealed class Adam
 
     private unsafe void Update(Span<float> p, Span<float> g, bool scalar)
     {
-        if (p.Length != M.Length || g.Length != M.Length) throw new ArgumentException("buffer sizes do not match the optimizer");
+        if (p.Length != M.Length || g.Length != M.Length)
+            throw new ArgumentException("buffer sizes do not match the optimizer");
         Step++;
         float c1 = 1f - MathF.Pow(Beta1, Step);
         float c2 = 1f - MathF.Pow(Beta2, Step);

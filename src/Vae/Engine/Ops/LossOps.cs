@@ -113,8 +113,10 @@ public static partial class Ops
         int j = mu.Cols;
         for (int r = 0; r < mu.Rows; r++)
         {
-            if (mu.RequiresGrad) Elementwise.Accumulate<IdentityOp>(mu.Data.Slice(r * j, j), dy[r], mu.Grad.Slice(r * j, j));
-            if (lv.RequiresGrad) Elementwise.Accumulate<KlLogVarGradOp>(lv.Data.Slice(r * j, j), dy[r], lv.Grad.Slice(r * j, j));
+            if (mu.RequiresGrad)
+                Elementwise.Accumulate<IdentityOp>(mu.Data.Slice(r * j, j), dy[r], mu.Grad.Slice(r * j, j));
+            if (lv.RequiresGrad)
+                Elementwise.Accumulate<KlLogVarGradOp>(lv.Data.Slice(r * j, j), dy[r], lv.Grad.Slice(r * j, j));
         }
     };
 
