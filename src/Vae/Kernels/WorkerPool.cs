@@ -24,7 +24,9 @@ internal static unsafe class WorkerPool
     private const int MaxParts = 256;
     private const int SpinMicroseconds = 300;
     private static readonly object Grow = new();
-    private static readonly ManualResetEventSlim Done = new(false);
+    // Released once per call, by whichever thread finishes its last part; the caller takes it once. (A
+    // ManualResetEventSlim allocates its lock object the first time a caller blocks, which could be mid-training.)
+    private static readonly SemaphoreSlim Done = new(0);
     private static readonly int[] Claimed = CreateFlags(); // 0 = free in the current call, 1 = taken
     private static Worker[] _workers = [];
     private static delegate*<void*, int, void> _body;
@@ -61,7 +63,6 @@ internal static unsafe class WorkerPool
             _error = null;
             _parts = parts;
             _unfinished = parts;
-            Done.Reset();
             // Freeing the flags publishes the fields above (a worker reads them only after claiming a part).
             for (int part = 0; part < parts; part++) Volatile.Write(ref Claimed[part], 0);
             for (int w = 0; w < helpers; w++) _workers[w].Wake((w + 1) * parts / (helpers + 1));
@@ -87,7 +88,7 @@ internal static unsafe class WorkerPool
             if (Interlocked.CompareExchange(ref Claimed[part], 1, 0) != 0) continue;
             try { _body(_state, part); }
             catch (Exception e) { _error = e; }
-            if (Interlocked.Decrement(ref _unfinished) == 0) Done.Set();
+            if (Interlocked.Decrement(ref _unfinished) == 0) Done.Release();
         }
     }
 
