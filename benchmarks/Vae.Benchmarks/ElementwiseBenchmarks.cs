@@ -5,7 +5,8 @@ namespace Vae.Benchmarks;
 
 /// <summary>
 /// The elementwise kernels of a training step at the decoder output's size (batch 128 × 784 pixels), each vector
-/// loop beside its scalar twin. Run: dotnet run -c Release --project benchmarks/Vae.Benchmarks -- --filter '*Elementwise*'
+/// loop beside its scalar twin. Run: dotnet run -c Release --project benchmarks/Vae.Benchmarks -- --filter
+/// '*Elementwise*'
 /// </summary>
 [MemoryDiagnoser]
 [ShortRunJob]
@@ -31,7 +32,8 @@ public class ElementwiseBenchmarks
     [Benchmark] public void ExpSimd() => Elementwise.Map<ExpOp>(_x, _dest);
     [Benchmark] public float BceWithLogitsSumNaive() => ElementwiseNaive.Sum<BceWithLogitsOp>(_x, _y);
     [Benchmark] public float BceWithLogitsSumSimd() => Elementwise.Sum<BceWithLogitsOp>(_x, _y);
-    [Benchmark] public void BceWithLogitsGradNaive() => ElementwiseNaive.Accumulate<BceWithLogitsGradOp>(_x, _y, 1f, _dest);
+    [Benchmark] public void BceWithLogitsGradNaive() =>
+        ElementwiseNaive.Accumulate<BceWithLogitsGradOp>(_x, _y, 1f, _dest);
     [Benchmark] public void BceWithLogitsGradSimd() => Elementwise.Accumulate<BceWithLogitsGradOp>(_x, _y, 1f, _dest);
     [Benchmark] public void ReluGradNaive() => ElementwiseNaive.Accumulate<ReluGradOp>(_x, _y, 1f, _dest);
     [Benchmark] public void ReluGradSimd() => Elementwise.Accumulate<ReluGradOp>(_x, _y, 1f, _dest);

@@ -29,7 +29,8 @@ public sealed class GemmConfig : ManualConfig
     }
 }
 
-/// <summary>GEMM on the products of one VAE training step (batch 128, 784-400 layers): naive twin vs SIMD paths.</summary>
+/// <summary>GEMM on the products of one VAE training step (batch 128, 784-400 layers): naive twin vs SIMD
+/// paths.</summary>
 [MemoryDiagnoser]
 [Config(typeof(GemmConfig))]
 public class GemmBenchmarks
@@ -68,10 +69,12 @@ public class GemmBenchmarks
             threads: 1);
 
     [Benchmark]
-    public void SimdOneThread() => Gemm.Multiply(_a, _b, Shape.M, Shape.N, Shape.K, Shape.TransA, Shape.TransB, _c, false, threads: 1);
+    public void SimdOneThread() =>
+        Gemm.Multiply(_a, _b, Shape.M, Shape.N, Shape.K, Shape.TransA, Shape.TransB, _c, false, threads: 1);
 
     [Benchmark]
-    public void SimdAllThreads() => Gemm.Multiply(_a, _b, Shape.M, Shape.N, Shape.K, Shape.TransA, Shape.TransB, _c, false, threads: 0);
+    public void SimdAllThreads() =>
+        Gemm.Multiply(_a, _b, Shape.M, Shape.N, Shape.K, Shape.TransA, Shape.TransB, _c, false, threads: 0);
 }
 
 /// <summary>1024³ without the naive twin (it would take seconds per call).</summary>
@@ -90,10 +93,12 @@ public class GemmSquareBenchmarks
     public void Setup() => (_a, _b, _c) = GemmBenchmarks.Operands(Shape);
 
     [Benchmark(Baseline = true)]
-    public void SimdOneThread() => Gemm.Multiply(_a, _b, Shape.M, Shape.N, Shape.K, false, false, _c, false, threads: 1);
+    public void SimdOneThread() =>
+        Gemm.Multiply(_a, _b, Shape.M, Shape.N, Shape.K, false, false, _c, false, threads: 1);
 
     [Benchmark]
-    public void SimdAllThreads() => Gemm.Multiply(_a, _b, Shape.M, Shape.N, Shape.K, false, false, _c, false, threads: 0);
+    public void SimdAllThreads() =>
+        Gemm.Multiply(_a, _b, Shape.M, Shape.N, Shape.K, false, false, _c, false, threads: 0);
 }
 
 /// <summary>GFLOP/s = 2·m·n·k / mean (or fastest) time, read from the benchmark's Shape parameter.</summary>
@@ -109,11 +114,13 @@ public sealed class GflopsColumn(bool fromMin) : IColumn
     public string Legend => $"2·m·n·k floating-point operations per {(fromMin ? "fastest iteration's" : "mean")} time";
     public bool IsDefault(Summary summary, BenchmarkCase benchmarkCase) => false;
     public bool IsAvailable(Summary summary) => true;
-    public string GetValue(Summary summary, BenchmarkCase benchmarkCase) => GetValue(summary, benchmarkCase, SummaryStyle.Default);
+    public string GetValue(Summary summary, BenchmarkCase benchmarkCase)
+        => GetValue(summary, benchmarkCase, SummaryStyle.Default);
 
     public string GetValue(Summary summary, BenchmarkCase benchmarkCase, SummaryStyle style)
     {
-        if (summary[benchmarkCase]?.ResultStatistics is not { } stats || benchmarkCase.Parameters["Shape"] is not GemmShape shape)
+        if (summary[benchmarkCase]?.ResultStatistics is not { } stats
+            || benchmarkCase.Parameters["Shape"] is not GemmShape shape)
             return "NA";
         double ns = fromMin ? stats.Min : stats.Mean;
         return (shape.Flops / ns).ToString("F1", CultureInfo.InvariantCulture); // flops per ns = GFLOP/s

@@ -14,7 +14,8 @@ public class GradCheckTests
         foreach (var r in results)
         {
             Assert.That(r.Checked, Is.GreaterThan(0), r.Name);
-            Assert.That(r.Passed, Is.True, $"{r.Name}: max abs error {r.MaxAbsError:g3}, max rel error {r.MaxRelError:g3}");
+            Assert.That(r.Passed, Is.True,
+                $"{r.Name}: max abs error {r.MaxAbsError:g3}, max rel error {r.MaxRelError:g3}");
         }
     }
 

@@ -21,7 +21,8 @@ public class OptimizerTests
                 double g = grads[t - 1][i];
                 m[i] = 0.9 * m[i] + 0.1 * g;
                 v[i] = 0.999 * v[i] + 0.001 * g * g;
-                ep[i] -= 0.01 / (1 - Math.Pow(0.9, t)) * m[i] / (Math.Sqrt(v[i]) / Math.Sqrt(1 - Math.Pow(0.999, t)) + 1e-8);
+                ep[i] -= 0.01 / (1 - Math.Pow(0.9, t)) * m[i]
+                    / (Math.Sqrt(v[i]) / Math.Sqrt(1 - Math.Pow(0.999, t)) + 1e-8);
             }
             for (int i = 0; i < 3; i++) Assert.That(p[i], Is.EqualTo(ep[i]).Within(1e-6), $"step {t}, parameter {i}");
         }

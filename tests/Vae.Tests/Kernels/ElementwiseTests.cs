@@ -46,7 +46,8 @@ public class ElementwiseTests
             AssertClose(accWant, accGot, $"{typeof(TOp).Name} accumulate n={n}");
 
             float sw = ElementwiseNaive.Sum<TOp>(x), sg = Elementwise.Sum<TOp>(x);
-            Assert.That(sg, Is.EqualTo(sw).Within(1e-5 * (1 + Math.Abs(sw)) + 1e-5 * n), $"{typeof(TOp).Name} sum n={n}");
+            Assert.That(sg, Is.EqualTo(sw).Within(1e-5 * (1 + Math.Abs(sw)) + 1e-5 * n),
+                $"{typeof(TOp).Name} sum n={n}");
         }
     }
 
@@ -67,7 +68,8 @@ public class ElementwiseTests
             AssertClose(accWant, accGot, $"{typeof(TOp).Name} accumulate n={n}");
 
             float sw = ElementwiseNaive.Sum<TOp>(x, y), sg = Elementwise.Sum<TOp>(x, y);
-            Assert.That(sg, Is.EqualTo(sw).Within(1e-5 * (1 + Math.Abs(sw)) + 1e-5 * n), $"{typeof(TOp).Name} sum n={n}");
+            Assert.That(sg, Is.EqualTo(sw).Within(1e-5 * (1 + Math.Abs(sw)) + 1e-5 * n),
+                $"{typeof(TOp).Name} sum n={n}");
         }
     }
 

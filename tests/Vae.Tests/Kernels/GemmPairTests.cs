@@ -18,7 +18,8 @@ public class GemmPairTests
     [TestCase(3, 5, 7, 2, 9, 4)]
     public void ConcurrentPairEqualsTwoSequentialProductsBitForBit(int m1, int n1, int k1, int m2, int n2, int k2)
     {
-        var a1 = Random(m1 * k1, 1); var b1 = Random(k1 * n1, 2); var a2 = Random(k2 * m2, 3); var b2 = Random(k2 * n2, 4);
+        var a1 = Random(m1 * k1, 1); var b1 = Random(k1 * n1, 2);
+        var a2 = Random(k2 * m2, 3); var b2 = Random(k2 * n2, 4);
         var c1 = Random(m1 * n1, 5); var c2 = Random(m2 * n2, 6);
         var s1 = (float[])c1.Clone(); var s2 = (float[])c2.Clone();
         Gemm.Multiply(a1, b1, m1, n1, k1, false, false, s1, true, threads: 1);
@@ -41,7 +42,8 @@ public class GemmPairTests
         var c = new float[64 * 64]; var expected = new float[64 * 64];
         Gemm.Multiply(a, b, 64, 64, 64, false, false, expected, true, 1);
         Gemm.Multiply(b, a, 64, 64, 64, false, false, expected, true, 1);
-        Gemm.MultiplyConcurrently(new GemmArgs(a, b, 64, 64, 64, false, false, c), new GemmArgs(b, a, 64, 64, 64, false, false, c), true, 2);
+        Gemm.MultiplyConcurrently(new GemmArgs(a, b, 64, 64, 64, false, false, c),
+            new GemmArgs(b, a, 64, 64, 64, false, false, c), true, 2);
         Assert.That(c, Is.EqualTo(expected));
     }
 }

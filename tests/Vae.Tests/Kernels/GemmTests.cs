@@ -21,8 +21,10 @@ public class GemmTests
     {
         var paths = new List<(string, GemmRun)>
         {
-            ("Multiply t1", (a, b, m, n, k, ta, tb, c, acc) => Gemm.Multiply(a, b, m, n, k, ta, tb, c, acc, threads: 1)),
-            ("Multiply t2", (a, b, m, n, k, ta, tb, c, acc) => Gemm.Multiply(a, b, m, n, k, ta, tb, c, acc, threads: 2)),
+            ("Multiply t1",
+                (a, b, m, n, k, ta, tb, c, acc) => Gemm.Multiply(a, b, m, n, k, ta, tb, c, acc, threads: 1)),
+            ("Multiply t2",
+                (a, b, m, n, k, ta, tb, c, acc) => Gemm.Multiply(a, b, m, n, k, ta, tb, c, acc, threads: 2)),
         };
         foreach (var path in Enum.GetValues<GemmPath>().Where(Gemm.IsSupported))
         {
@@ -41,7 +43,8 @@ public class GemmTests
         return x;
     }
 
-    /// <summary>Runs every path on one (m, n, k) for all transposes and both accumulate modes; returns the failures.</summary>
+    /// <summary>Runs every path on one (m, n, k) for all transposes and both accumulate modes; returns the
+    /// failures.</summary>
     private static void CheckAll(Random rng, int m, int n, int k, List<string> failures)
     {
         float[] a = RandomArray(rng, m * k), b = RandomArray(rng, k * n), c0 = RandomArray(rng, m * n);
@@ -105,7 +108,8 @@ public class GemmTests
     }
 
     // Larger shapes that cross the KC/MC/NC cache blocks, uneven splits between threads, and the VAE's own shapes.
-    [TestCase(193, 97, 385), TestCase(385, 33, 200), TestCase(9, 1601, 20), TestCase(128, 400, 784), TestCase(400, 784, 128)]
+    [TestCase(193, 97, 385), TestCase(385, 33, 200), TestCase(9, 1601, 20)]
+    [TestCase(128, 400, 784), TestCase(400, 784, 128)]
     public void BlockedShapesMatchNaive(int m, int n, int k)
     {
         var failures = new List<string>();
@@ -204,13 +208,20 @@ public class GemmTests
         float[] a = new float[6], b = new float[6], c = new float[4];
         Assert.Multiple(() =>
         {
-            Assert.That(() => Gemm.Multiply(a, b, -1, 2, 3, false, false, c, false), Throws.InstanceOf<ArgumentException>());
-            Assert.That(() => Gemm.Multiply(a, b, 2, 2, -3, false, false, c, false), Throws.InstanceOf<ArgumentException>());
-            Assert.That(() => Gemm.Multiply(a, b, 2, 2, 3, false, false, c, false, threads: -1), Throws.InstanceOf<ArgumentException>());
-            Assert.That(() => Gemm.Multiply(a.AsSpan(1), b, 2, 2, 3, false, false, c, false), Throws.InstanceOf<ArgumentException>());
-            Assert.That(() => Gemm.Multiply(a, b.AsSpan(1), 2, 2, 3, false, false, c, false), Throws.InstanceOf<ArgumentException>());
-            Assert.That(() => Gemm.Multiply(a, b, 2, 2, 3, false, false, c.AsSpan(1), false), Throws.InstanceOf<ArgumentException>());
-            Assert.That(() => Gemm.Naive(a, b, 2, 2, 4, false, false, c, false), Throws.InstanceOf<ArgumentException>());
+            Assert.That(() => Gemm.Multiply(a, b, -1, 2, 3, false, false, c, false),
+                Throws.InstanceOf<ArgumentException>());
+            Assert.That(() => Gemm.Multiply(a, b, 2, 2, -3, false, false, c, false),
+                Throws.InstanceOf<ArgumentException>());
+            Assert.That(() => Gemm.Multiply(a, b, 2, 2, 3, false, false, c, false, threads: -1),
+                Throws.InstanceOf<ArgumentException>());
+            Assert.That(() => Gemm.Multiply(a.AsSpan(1), b, 2, 2, 3, false, false, c, false),
+                Throws.InstanceOf<ArgumentException>());
+            Assert.That(() => Gemm.Multiply(a, b.AsSpan(1), 2, 2, 3, false, false, c, false),
+                Throws.InstanceOf<ArgumentException>());
+            Assert.That(() => Gemm.Multiply(a, b, 2, 2, 3, false, false, c.AsSpan(1), false),
+                Throws.InstanceOf<ArgumentException>());
+            Assert.That(() => Gemm.Naive(a, b, 2, 2, 4, false, false, c, false),
+                Throws.InstanceOf<ArgumentException>());
             Assert.That(() => Gemm.Multiply(GemmPath.Portable, a, b, 3, 2, 3, false, false, c, false),
                 Throws.InstanceOf<ArgumentException>());
         });
