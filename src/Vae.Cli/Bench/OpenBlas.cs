@@ -11,14 +11,16 @@ internal sealed unsafe class OpenBlas
     private const int RowMajor = 101, NoTrans = 111, Trans = 112; // CBLAS_ORDER / CBLAS_TRANSPOSE
 
     // void cblas_sgemm(order, transA, transB, M, N, K, alpha, A, lda, B, ldb, beta, C, ldc)  (32-bit blasint)
-    private readonly delegate* unmanaged<int, int, int, int, int, int, float, float*, int, float*, int, float, float*, int, void> _sgemm;
+    private readonly delegate* unmanaged<int, int, int, int, int, int, float, float*, int, float*, int, float, float*,
+        int, void> _sgemm;
     private readonly delegate* unmanaged<int, void> _setNumThreads;
     private readonly delegate* unmanaged<nint> _coreName;
 
     private OpenBlas(nint sgemm, nint setNumThreads, nint coreName)
     {
         _coreName = (delegate* unmanaged<nint>)coreName;
-        _sgemm = (delegate* unmanaged<int, int, int, int, int, int, float, float*, int, float*, int, float, float*, int, void>)sgemm;
+        _sgemm = (delegate* unmanaged<int, int, int, int, int, int, float, float*, int, float*, int, float, float*, int,
+            void>)sgemm;
         _setNumThreads = (delegate* unmanaged<int, void>)setNumThreads;
     }
 

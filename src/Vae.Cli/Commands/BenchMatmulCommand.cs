@@ -57,7 +57,8 @@ public sealed class BenchMatmulCommand : ICommand
 
         var blas = OpenBlas.TryLoad();
         blas?.SetThreads(threads);
-        if (blas == null) Console.Error.WriteLine("note: libopenblas.so.0 not found; the openblas_gflops column stays blank");
+        if (blas == null)
+            Console.Error.WriteLine("note: libopenblas.so.0 not found; the openblas_gflops column stays blank");
 
         Console.Error.WriteLine($"# gemm: {Gemm.Describe(path)}, {threads} threads" +
             (blas == null ? "" : $"; OpenBLAS core: {blas.CoreName}"));
@@ -69,7 +70,8 @@ public sealed class BenchMatmulCommand : ICommand
             float[] a = Random(rng, m * k), b = Random(rng, k * n), c = new float[m * n], reference = new float[m * n];
             double flops = 2.0 * m * n * k;
             var (ours, theirs) = Time(() => Gemm.Multiply(path, a, b, m, n, k, ta, tb, c, false, threads),
-                blas == null ? null : () => blas.Sgemm(a, b, m, n, k, ta, tb, reference, false), warmup, repeats, minMs);
+                blas == null ? null : () => blas.Sgemm(a, b, m, n, k, ta, tb, reference, false),
+                warmup, repeats, minMs);
             // The check: against OpenBLAS's C, or the naive twin when OpenBLAS is absent (too slow for 1024³).
             bool small = (long)m * n * k <= 128L * 784 * 400;
             if (blas == null && small) Gemm.Naive(a, b, m, n, k, ta, tb, reference, false);
@@ -80,7 +82,8 @@ public sealed class BenchMatmulCommand : ICommand
                 if (err > 1e-5)
                 {
                     allMatch = false;
-                    Console.Error.WriteLine($"warning: {m}x{n}x{k} result differs from the reference: max |Δ|/k = {err:E2}");
+                    Console.Error.WriteLine(
+                        $"warning: {m}x{n}x{k} result differs from the reference: max |Δ|/k = {err:E2}");
                 }
             }
             Console.Out.WriteLine(string.Join(',', m, n, k, ta ? 1 : 0, tb ? 1 : 0, path, threads,
@@ -94,7 +97,8 @@ public sealed class BenchMatmulCommand : ICommand
     /// Best seconds per call of each library over <paramref name="repeats"/> repetitions, each a loop lasting about
     /// <paramref name="minMs"/>. The two alternate repetition by repetition so that both see the same machine load.
     /// </summary>
-    private static (double Ours, double? Theirs) Time(Action ours, Action? theirs, int warmup, int repeats, double minMs)
+    private static (double Ours, double? Theirs) Time(Action ours, Action? theirs, int warmup, int repeats,
+        double minMs)
     {
         ours(); // JIT, packing buffers, worker threads
         theirs?.Invoke();

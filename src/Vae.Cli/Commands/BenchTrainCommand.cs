@@ -18,7 +18,8 @@ public sealed class BenchTrainCommand : ICommand
 
     public int Run(IReadOnlyList<string> args)
     {
-        var p = new ArgParser(Name, Summary + ". Uses random images unless --data holds MNIST (speed does not depend on pixel values).")
+        var p = new ArgParser(Name,
+                Summary + ". Uses random images unless --data holds MNIST (speed does not depend on pixel values).")
             .Option("batch-size", "128", "images per step", "B")   // a benchmark: no epochs, lr or seed to choose
             .Option("steps", "200", "timed steps per repetition", "N")
             .Option("warmup", "30", "untimed steps first", "N")

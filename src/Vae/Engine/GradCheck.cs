@@ -124,7 +124,8 @@ public static class GradCheck
         { var x = Rand(r, c, -4f, 4f); Run("softplus", t => t.Softplus(x), x); }
         {
             var x = Rand(r, c);
-            foreach (ref float v in x.Data) if (MathF.Abs(MathF.Abs(v) - 1f) < 0.05f) v = 0f; // keep x ± h off the bounds
+            // keep x ± h off the bounds
+            foreach (ref float v in x.Data) if (MathF.Abs(MathF.Abs(v) - 1f) < 0.05f) v = 0f;
             Run("clamp", t => t.Clamp(x, -1f, 1f), x);
         }
         { var x = Rand(r, c); Run("sum", t => t.Sum(x), x); }
@@ -136,7 +137,10 @@ public static class GradCheck
             var l = Rand(r, c, -5f, 5f); var y = Rand(r, c, 0f, 1f, grad: false, name: "target");
             Run("bce_with_logits", t => t.BceWithLogits(l, y), l);
         }
-        { var m = Rand(r, c); var y = Rand(r, c, 0f, 1f, grad: false); Run("gaussian_nll", t => t.GaussianNll(m, y), m); }
+        {
+            var m = Rand(r, c); var y = Rand(r, c, 0f, 1f, grad: false);
+            Run("gaussian_nll", t => t.GaussianNll(m, y), m);
+        }
         { var p = Rand(r, c); var y = Rand(r, c); Run("squared_error", t => t.SquaredError(p, y), p, y); }
         { var m = Rand(r, c); var lv = Rand(r, c); Run("kl_standard_normal", t => t.KlStandardNormal(m, lv), m, lv); }
         {

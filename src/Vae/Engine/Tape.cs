@@ -100,7 +100,8 @@ public sealed class Tape
         }
         _count++;
 
-        bool needsGrad = RecordsGradients && (a.RequiresGrad || (b?.RequiresGrad ?? false) || (c?.RequiresGrad ?? false));
+        bool needsGrad = RecordsGradients
+            && (a.RequiresGrad || (b?.RequiresGrad ?? false) || (c?.RequiresGrad ?? false));
         if (fresh || node.Kind != kind)
             node.Out = new Tensor(rows, cols, needsGrad, OpKinds.Name(kind));
         else

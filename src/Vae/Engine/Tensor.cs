@@ -74,7 +74,8 @@ public sealed class Tensor
     }
 
     /// <summary>The single value of a (1,1) tensor.</summary>
-    public float Value => Length == 1 ? _data[_offset] : throw new InvalidOperationException($"tensor '{Name}' is {Rows}x{Cols}, not a scalar");
+    public float Value => Length == 1 ? _data[_offset]
+        : throw new InvalidOperationException($"tensor '{Name}' is {Rows}x{Cols}, not a scalar");
 
     public float this[int row, int col]
     {

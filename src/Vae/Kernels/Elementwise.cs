@@ -92,7 +92,8 @@ public static class Elementwise
     }
 
     /// <summary>dest[i] += Op(x[i], y[i], z[i]).</summary>
-    public static void Accumulate<TOp>(ReadOnlySpan<float> x, ReadOnlySpan<float> y, ReadOnlySpan<float> z, Span<float> dest)
+    public static void Accumulate<TOp>(ReadOnlySpan<float> x, ReadOnlySpan<float> y, ReadOnlySpan<float> z,
+        Span<float> dest)
         where TOp : struct, ITernaryOp
     {
         CheckLengths(x.Length, y.Length, z.Length, dest.Length);

@@ -41,7 +41,8 @@ public static class ElementwiseNaive
         for (int i = 0; i < x.Length; i++) dest[i] += scale * TOp.Invoke(x[i], y[i]);
     }
 
-    public static void Accumulate<TOp>(ReadOnlySpan<float> x, ReadOnlySpan<float> y, ReadOnlySpan<float> z, Span<float> dest)
+    public static void Accumulate<TOp>(ReadOnlySpan<float> x, ReadOnlySpan<float> y, ReadOnlySpan<float> z,
+        Span<float> dest)
         where TOp : struct, ITernaryOp
     {
         Elementwise.CheckLengths(x.Length, y.Length, z.Length, dest.Length);

@@ -74,7 +74,8 @@ public readonly struct LogOp : IUnaryOp
 public readonly struct SoftplusOp : IUnaryOp
 {
     public static float Invoke(float x) => MathF.Max(x, 0f) + MathF.Log(1f + MathF.Exp(-MathF.Abs(x)));
-    public static Vector<float> Invoke(Vector<float> x) => Vector.Max(x, Vector<float>.Zero) + Log1PExpNegative(Vector.Abs(x));
+    public static Vector<float> Invoke(Vector<float> x) =>
+        Vector.Max(x, Vector<float>.Zero) + Log1PExpNegative(Vector.Abs(x));
 
     /// <summary>
     /// log(1 + e^−a) for a ≥ 0, without calling Vector.Log: its argument 1 + e^−a sits in (1, 2], where the library log
@@ -199,7 +200,8 @@ public readonly struct KlTermOp : IBinaryOp
 public readonly struct KlLogVarGradOp : IUnaryOp
 {
     public static float Invoke(float lv) => 0.5f * (MathF.Exp(lv) - 1f);
-    public static Vector<float> Invoke(Vector<float> lv) => new Vector<float>(0.5f) * (Vector.Exp(lv) - Vector<float>.One);
+    public static Vector<float> Invoke(Vector<float> lv) =>
+        new Vector<float>(0.5f) * (Vector.Exp(lv) - Vector<float>.One);
 }
 
 /// <summary>The reparameterization trick z = μ + σ ⊙ ε with σ = e^{½·lv} (lecture: "z = μ + σ ⊙ ε").</summary>

@@ -36,8 +36,8 @@ public static unsafe partial class Gemm
     private const int KcMax = 192, McMax = 192, NcMax = 1536;
 
     /// <summary>The reference: a plain triple loop.</summary>
-    public static void Naive(ReadOnlySpan<float> a, ReadOnlySpan<float> b, int m, int n, int k, bool transA, bool transB,
-        Span<float> c, bool accumulate)
+    public static void Naive(ReadOnlySpan<float> a, ReadOnlySpan<float> b, int m, int n, int k, bool transA,
+        bool transB, Span<float> c, bool accumulate)
     {
         Validate(a.Length, b.Length, c.Length, m, n, k, threads: 1);
         for (int i = 0; i < m; i++)
@@ -122,8 +122,8 @@ public static unsafe partial class Gemm
         public bool TransA, TransB, Accumulate, SplitRows;
     }
 
-    private static void Run<TK>(ReadOnlySpan<float> a, ReadOnlySpan<float> b, int m, int n, int k, bool transA, bool transB,
-        Span<float> c, bool accumulate, int threads) where TK : struct, IMicroKernel
+    private static void Run<TK>(ReadOnlySpan<float> a, ReadOnlySpan<float> b, int m, int n, int k, bool transA,
+        bool transB, Span<float> c, bool accumulate, int threads) where TK : struct, IMicroKernel
     {
         Validate(a.Length, b.Length, c.Length, m, n, k, threads);
         if (m == 0 || n == 0) return;
@@ -141,7 +141,8 @@ public static unsafe partial class Gemm
         // (each strip packs all of the operand it does not cut).
         int parts = t == 1 ? 1 : t * PartsPerThread;
         int tilesM = (m + TK.MR - 1) / TK.MR, tilesN = (n + TK.NR - 1) / TK.NR;
-        long stripM = Math.Min(m, (tilesM + parts - 1) / parts * TK.MR), stripN = Math.Min(n, (tilesN + parts - 1) / parts * TK.NR);
+        long stripM = Math.Min(m, (tilesM + parts - 1) / parts * TK.MR);
+        long stripN = Math.Min(n, (tilesN + parts - 1) / parts * TK.NR);
         bool splitRows = stripM * n * k / 32 + k * (n + stripM) <= stripN * m * k / 32 + k * (m + stripN);
         fixed (float* pa = a, pb = b, pc = c)
         {

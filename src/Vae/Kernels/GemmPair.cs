@@ -1,8 +1,8 @@
 namespace Vae.Kernels;
 
 /// <summary>The operands of one product C (m,n) [+]= op(A)·op(B), as <see cref="Gemm.Multiply"/> takes them.</summary>
-public readonly ref struct GemmArgs(ReadOnlySpan<float> a, ReadOnlySpan<float> b, int m, int n, int k, bool transA, bool transB,
-    Span<float> c)
+public readonly ref struct GemmArgs(ReadOnlySpan<float> a, ReadOnlySpan<float> b, int m, int n, int k, bool transA,
+    bool transB, Span<float> c)
 {
     public readonly ReadOnlySpan<float> A = a, B = b;
     public readonly Span<float> C = c;
@@ -24,25 +24,30 @@ public static unsafe partial class Gemm
     {
         int t = threads == 0 ? Environment.ProcessorCount : threads;
         // Pair only products of similar size (else one core idles while the other finishes the big one).
-        long small = Math.Min(first.MultiplyAdds, second.MultiplyAdds), large = Math.Max(first.MultiplyAdds, second.MultiplyAdds);
+        long small = Math.Min(first.MultiplyAdds, second.MultiplyAdds);
+        long large = Math.Max(first.MultiplyAdds, second.MultiplyAdds);
         bool pair = t >= 2 && small >= SmallProduct && large <= 2 * small && !first.C.Overlaps(second.C);
         if (!pair)
         {
-            Multiply(first.A, first.B, first.M, first.N, first.K, first.TransA, first.TransB, first.C, accumulate, threads);
-            Multiply(second.A, second.B, second.M, second.N, second.K, second.TransA, second.TransB, second.C, accumulate, threads);
+            Multiply(first.A, first.B, first.M, first.N, first.K, first.TransA, first.TransB, first.C, accumulate,
+                threads);
+            Multiply(second.A, second.B, second.M, second.N, second.K, second.TransA, second.TransB, second.C,
+                accumulate, threads);
             return;
         }
         fixed (float* a1 = first.A, b1 = first.B, c1 = first.C, a2 = second.A, b2 = second.B, c2 = second.C)
         {
             var jobs = stackalloc PairPart[2];
-            jobs[0] = new PairPart(a1, first.A.Length, b1, first.B.Length, c1, first.C.Length, first.M, first.N, first.K, first.TransA, first.TransB, accumulate);
-            jobs[1] = new PairPart(a2, second.A.Length, b2, second.B.Length, c2, second.C.Length, second.M, second.N, second.K, second.TransA, second.TransB, accumulate);
+            jobs[0] = new PairPart(a1, first.A.Length, b1, first.B.Length, c1, first.C.Length, first.M, first.N,
+                first.K, first.TransA, first.TransB, accumulate);
+            jobs[1] = new PairPart(a2, second.A.Length, b2, second.B.Length, c2, second.C.Length, second.M, second.N,
+                second.K, second.TransA, second.TransB, accumulate);
             WorkerPool.Run(2, 2, &RunPairPart, jobs);
         }
     }
 
-    private readonly struct PairPart(float* a, int aLength, float* b, int bLength, float* c, int cLength, int m, int n, int k,
-        bool transA, bool transB, bool accumulate)
+    private readonly struct PairPart(float* a, int aLength, float* b, int bLength, float* c, int cLength, int m, int n,
+        int k, bool transA, bool transB, bool accumulate)
     {
         public readonly float* A = a, B = b, C = c;
         public readonly int ALength = aLength, BLength = bLength, CLength = cLength, M = m, N = n, K = k;

@@ -105,7 +105,8 @@ public sealed class Adam
         int w = Vector<float>.Count, i = start;
         var b1 = new Vector<float>(job.Beta1); var ob1 = new Vector<float>(1f - job.Beta1);
         var b2 = new Vector<float>(job.Beta2); var ob2 = new Vector<float>(1f - job.Beta2);
-        var eps = new Vector<float>(job.Epsilon); var ss = new Vector<float>(job.StepSize); var ic2 = new Vector<float>(job.InvSqrtC2);
+        var eps = new Vector<float>(job.Epsilon); var ss = new Vector<float>(job.StepSize);
+        var ic2 = new Vector<float>(job.InvSqrtC2);
         var tiny = new Vector<float>(SmallestNormal);
         for (; !job.Scalar && i <= end - w; i += w)
         {

@@ -154,10 +154,11 @@ public static partial class Ops
     }
 
     /// <summary>dest[r,c] += scale · dy[r] · Op(a[r,c], b[r,c]).</summary>
-    private static void AccumulateRows<TOp>(ReadOnlySpan<float> a, ReadOnlySpan<float> b, ReadOnlySpan<float> dy, int cols,
-        float scale, Span<float> dest) where TOp : struct, IBinaryOp
+    private static void AccumulateRows<TOp>(ReadOnlySpan<float> a, ReadOnlySpan<float> b, ReadOnlySpan<float> dy,
+        int cols, float scale, Span<float> dest) where TOp : struct, IBinaryOp
     {
         for (int r = 0; r < dy.Length; r++)
-            Elementwise.Accumulate<TOp>(a.Slice(r * cols, cols), b.Slice(r * cols, cols), scale * dy[r], dest.Slice(r * cols, cols));
+            Elementwise.Accumulate<TOp>(a.Slice(r * cols, cols), b.Slice(r * cols, cols), scale * dy[r],
+                dest.Slice(r * cols, cols));
     }
 }

@@ -15,7 +15,8 @@ public static partial class Ops
         int m = transA ? a.Cols : a.Rows, k = transA ? a.Rows : a.Cols;
         int kb = transB ? b.Cols : b.Rows, n = transB ? b.Rows : b.Cols;
         if (k != kb)
-            throw new ArgumentException($"MatMul: inner sizes differ: {a}{(transA ? "ᵀ" : "")} · {b}{(transB ? "ᵀ" : "")}");
+            throw new ArgumentException(
+                $"MatMul: inner sizes differ: {a}{(transA ? "ᵀ" : "")} · {b}{(transB ? "ᵀ" : "")}");
         var node = tape.Record(OpKind.MatMul, MatMulBackward, m, n, new MatMulParams(transA, transB), a, b);
         Gemm.Multiply(a.Data, b.Data, m, n, k, transA, transB, node.Out.Data, accumulate: false, tape.Threads);
         return node.Out;
@@ -32,12 +33,13 @@ public static partial class Ops
         Tensor a = node.A!, b = node.B!, c = node.Out;
         var (ta, tb) = node.Params;
         int m = c.Rows, n = c.Cols, k = ta ? a.Rows : a.Cols;
+        Span<float> gA = a.RequiresGrad ? a.Grad : default, gB = b.RequiresGrad ? b.Grad : default;
         var dA = !ta
-            ? new GemmArgs(c.Grad, b.Data, m, k, n, false, !tb, a.RequiresGrad ? a.Grad : default)   // (M,N)·op(B)ᵀ → (M,K)
-            : new GemmArgs(b.Data, c.Grad, k, m, n, tb, true, a.RequiresGrad ? a.Grad : default);    // op(B)·dCᵀ → (K,M)
+            ? new GemmArgs(c.Grad, b.Data, m, k, n, false, !tb, gA)   // (M,N)·op(B)ᵀ → (M,K)
+            : new GemmArgs(b.Data, c.Grad, k, m, n, tb, true, gA);    // op(B)·dCᵀ → (K,M)
         var dB = !tb
-            ? new GemmArgs(a.Data, c.Grad, k, n, m, !ta, false, b.RequiresGrad ? b.Grad : default)   // op(A)ᵀ·dC → (K,N)
-            : new GemmArgs(c.Grad, a.Data, n, k, m, true, ta, b.RequiresGrad ? b.Grad : default);    // dCᵀ·op(A) → (N,K)
+            ? new GemmArgs(a.Data, c.Grad, k, n, m, !ta, false, gB)   // op(A)ᵀ·dC → (K,N)
+            : new GemmArgs(c.Grad, a.Data, n, k, m, true, ta, gB);    // dCᵀ·op(A) → (N,K)
         if (a.RequiresGrad && b.RequiresGrad && !ReferenceEquals(a, b))
             Gemm.MultiplyConcurrently(dA, dB, accumulate: true, node.Threads);
         else
