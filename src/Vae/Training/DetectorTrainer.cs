@@ -103,22 +103,11 @@ public sealed class DetectorTrainer
             State.BatchInEpoch++;
             if (progress != null && (State.BatchInEpoch % progressEvery == 0 || State.BatchInEpoch == BatchesPerEpoch))
             {
-                double seconds = clock.Elapsed.TotalSeconds;
-                double rate = seconds > 0 ? (State.EpochSums.Images - imagesBefore) / seconds : 0;
-                long left = (long)(BatchesPerEpoch - State.BatchInEpoch) * Options.BatchSize;
-                progress(new BatchProgress(epoch, State.BatchInEpoch, BatchesPerEpoch, State.EpochSums.MeanLoss, rate,
-                    TimeSpan.FromSeconds(rate > 0 ? left / rate : 0)));
+                progress(BatchProgress.Of(epoch, State.BatchInEpoch, BatchesPerEpoch, State.EpochSums, imagesBefore,
+                    clock.Elapsed.TotalSeconds, imagesLeft: (long)(BatchesPerEpoch - State.BatchInEpoch) * Options.BatchSize));
             }
         }
-        double total = secondsBefore + clock.Elapsed.TotalSeconds;
-        var result = new EpochResult(epoch, State.EpochSums, total, Completed: true);
-        State.Epoch = epoch;
-        State.BatchInEpoch = 0;
-        State.EpochSums = default;
-        State.EpochSeconds = 0;
-        State.ShuffleAtEpochStart = _shuffle.GetState();
-        State.DebiasProbabilities = null;   // the next epoch computes its own from the weights it starts with
-        return result;
+        return State.EndEpoch(epoch, secondsBefore + clock.Elapsed.TotalSeconds, _shuffle.GetState());
     }
 
     /// <summary>

@@ -94,22 +94,11 @@ public sealed class Trainer
 
             if (progress != null && (State.BatchInEpoch % progressEvery == 0 || State.BatchInEpoch == batches))
             {
-                double seconds = clock.Elapsed.TotalSeconds;
-                double rate = seconds > 0 ? (State.EpochSums.Images - imagesBefore) / seconds : 0;
-                long left = train.Count - State.EpochSums.Images;
-                progress(new BatchProgress(epoch, State.BatchInEpoch, batches, State.EpochSums.MeanLoss, rate,
-                    TimeSpan.FromSeconds(rate > 0 ? left / rate : 0)));
+                progress(BatchProgress.Of(epoch, State.BatchInEpoch, batches, State.EpochSums, imagesBefore,
+                    clock.Elapsed.TotalSeconds, imagesLeft: train.Count - State.EpochSums.Images));
             }
         }
-        double total = secondsBefore + clock.Elapsed.TotalSeconds;
-        var result = new EpochResult(epoch, State.EpochSums, total, Completed: true);
-        State.Epoch = epoch;
-        State.BatchInEpoch = 0;
-        State.EpochSums = default;
-        State.EpochSeconds = 0;
-        State.ShuffleAtEpochStart = _shuffle.GetState();
-        State.DebiasProbabilities = null;   // the next epoch computes its own from the weights it starts with
-        return result;
+        return State.EndEpoch(epoch, secondsBefore + clock.Elapsed.TotalSeconds, _shuffle.GetState());
     }
 
     /// <summary>

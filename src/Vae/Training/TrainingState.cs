@@ -30,6 +30,22 @@ public sealed class TrainingState
     /// </summary>
     public float[]? DebiasProbabilities { get; set; }
 
+    /// <summary>
+    /// Closes the epoch under way after <paramref name="seconds"/> of training: its result, then the state of a run
+    /// standing at the next epoch's start (whose order is drawn from <paramref name="shuffleAtNextStart"/>).
+    /// </summary>
+    public EpochResult EndEpoch(int epoch, double seconds, string shuffleAtNextStart)
+    {
+        var result = new EpochResult(epoch, EpochSums, seconds, Completed: true);
+        Epoch = epoch;
+        BatchInEpoch = 0;
+        EpochSums = default;
+        EpochSeconds = 0;
+        ShuffleAtEpochStart = shuffleAtNextStart;
+        DebiasProbabilities = null;   // the next epoch computes its own from the weights it starts with
+        return result;
+    }
+
     private static string D(double v) => v.ToString("R", CultureInfo.InvariantCulture);
 
     public Dictionary<string, string> ToMetadata() => new()
