@@ -184,8 +184,7 @@ public sealed class DetectorTrainer
         if (!float.IsFinite(loss))
             throw new NonFiniteLossException(epoch, State.BatchInEpoch + 1, Optimizer.Step + 1, loss);
 
-        Model.Parameters.ZeroGrad();
-        _tape.Backward(f.Loss);
+        _tape.Backward(f.Loss);   // into gradients the last Adam update left at 0
         Optimizer.Update(Model.Parameters.Values, Model.Parameters.Grads);
 
         State.EpochSums.Add(f.Nats, f.Reconstruction, f.Kl, Options.BatchSize);
