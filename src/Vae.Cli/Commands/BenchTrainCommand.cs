@@ -29,7 +29,9 @@ public sealed class BenchTrainCommand : ICommand
             .ModelOptions()
             .ObjectiveOptions()
             .Option("binarize", "none", "none, or dynamic: draw x ~ Bernoulli(intensity) at every use, as `vae train`",
-                "none|dynamic");
+                "none|dynamic")
+            .Flag("profile", "after the timed runs, one more run of --steps with every phase and op timed: where a "
+                + "step's time goes (these clock reads slow it slightly, so the images/s above exclude them)");
         if (!p.Parse(args)) { Console.Out.Write(p.Help()); return ExitCodes.Ok; }
         int batch = p.GetInt("batch-size", 1, 100_000);
         int steps = p.GetInt("steps", 1, 1_000_000);
@@ -80,7 +82,32 @@ public sealed class BenchTrainCommand : ICommand
         Console.Out.WriteLine(string.Create(inv,
             $"vae,{used},{batch},{rates[^1]:F0},{rates[rates.Count / 2]:F0},{objective.Name}," +
             $"{objective.SamplesPerImage},{Gemm.Path}"));
+        if (p.GetFlag("profile"))
+        {
+            var profile = new StepProfile();
+            trainer.Profile = profile;
+            RunSteps(trainer, train, steps);
+            trainer.Profile = null;
+            PrintProfile(profile);
+        }
         return ExitCodes.Ok;
+    }
+
+    /// <summary>Microseconds per step by phase, then by op (largest first), with their shares of the step.</summary>
+    private static void PrintProfile(StepProfile profile)
+    {
+        var inv = CultureInfo.InvariantCulture;
+        double steps = profile.Steps, total = Enum.GetValues<StepPhase>().Sum(profile.Seconds);
+        Console.Out.WriteLine();
+        Console.Out.WriteLine(string.Create(inv, $"profile of {profile.Steps} steps: {total / steps * 1e6:F1} µs a step"));
+        Console.Out.WriteLine("part,us_per_step,share");
+        foreach (var phase in Enum.GetValues<StepPhase>())
+            Console.Out.WriteLine(string.Create(inv, $"{phase.ToString().ToLowerInvariant()}," +
+                $"{profile.Seconds(phase) / steps * 1e6:F1},{profile.Seconds(phase) / total:P1}"));
+        Console.Out.WriteLine("op,us_per_step,calls_per_step,share");
+        foreach (var op in profile.Ops.Times())
+            Console.Out.WriteLine(string.Create(inv, $"{op.Label},{op.Seconds / steps * 1e6:F1}," +
+                $"{op.Calls / steps:G3},{op.Seconds / total:P1}"));
     }
 
     /// <summary>Runs exactly <paramref name="steps"/> training steps, crossing epoch ends as needed.</summary>

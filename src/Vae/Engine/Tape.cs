@@ -1,3 +1,5 @@
+using System.Diagnostics;
+
 namespace Vae.Engine;
 
 /// <summary>A recorded op's backward: reads node.Out.Grad and accumulates (+=) into its inputs' gradients.</summary>
@@ -70,6 +72,9 @@ public sealed class Tape
     /// </summary>
     public bool RecordsGradients { get; set; } = true;
 
+    /// <summary>When set, every op is timed into it (forward and backward, per kind); see <see cref="OpProfile"/>.</summary>
+    public OpProfile? Profile { get; set; }
+
     /// <summary>A tape for forward passes only (evaluation, pictures): no gradient buffers are allocated.</summary>
     public static Tape ForInference(int threads = 0) => new() { Threads = threads, RecordsGradients = false };
 
@@ -88,6 +93,7 @@ public sealed class Tape
     internal Node<TParams> Record<TParams>(OpKind kind, BackwardFn<TParams> backward, int rows, int cols,
         TParams parameters, Tensor a, Tensor? b = null, Tensor? c = null) where TParams : struct, IOpParams
     {
+        Profile?.StartForward(kind);
         // The i-th op of a step is normally the i-th op of the last step too: reuse its node and output tensor.
         Node<TParams> node;
         bool fresh = _count >= _nodes.Count || _nodes[_count] is not Node<TParams>;
@@ -139,12 +145,16 @@ public sealed class Tape
             foreach (var node in _nodes) node.Out.ClearGradStorage();
         _backwardRunning = true;
         loss.Grad[0] = 1f;
+        var profile = Profile;
+        profile?.CloseForward();
         for (int i = _count - 1; i >= 0; i--)
         {
             var node = _nodes[i];
             if (!node.Out.RequiresGrad) continue;
+            long start = profile == null ? 0 : Stopwatch.GetTimestamp();
             node.RunBackward();
             node.Out.Grad.Clear();
+            profile?.AddBackward(node.Kind, Stopwatch.GetTimestamp() - start);
         }
         _backwardRunning = false;
     }

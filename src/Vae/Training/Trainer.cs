@@ -62,6 +62,16 @@ public sealed class Trainer
         }
     }
 
+    private StepProfile? _profile;
+
+    /// <summary>When set, every step is timed into it, by phase and by op (off by default: it reads the clock around
+    /// every op).</summary>
+    public StepProfile? Profile
+    {
+        get => _profile;
+        set { _profile = value; _tape.Profile = value?.Ops; }
+    }
+
     public int BatchesPerEpoch(int count) => (count + Options.BatchSize - 1) / Options.BatchSize;
 
     /// <summary>
@@ -140,24 +150,41 @@ public sealed class Trainer
     {
         int b = indices.Length;
         var (x, eps) = (_batch.X, _batch.Eps);
+        long clock = _profile == null ? 0 : Stopwatch.GetTimestamp();
         x.Reshape(b, Model.Config.Input, requiresGrad: false);
         eps.Reshape(b * Options.Objective.SamplesPerImage, Model.Latent, requiresGrad: false);
         train.FillBatch(indices, x.Data, use: (ulong)Optimizer.Step);   // use: keys dynamic binarisation
         for (int i = 0; i < b; i++) _batch.LabelBuffer[i] = train.Labels[indices[i]];
+        Lap(StepPhase.Batch, ref clock);
         if (Model.IsVariational) _noise.FillGaussian(eps.Data);   // ε ~ N(0, I): the only randomness of the step
+        Lap(StepPhase.Noise, ref clock);
 
         _tape.Reset();
         var f = Options.Objective.Loss(_tape, Model, _batch, new StepContext(State.Step, _batchesPerEpoch));
         float loss = f.Loss.Value;
         if (!float.IsFinite(loss)) throw new NonFiniteLossException(epoch, State.BatchInEpoch + 1, Optimizer.Step + 1, loss);
+        Lap(StepPhase.Forward, ref clock);
 
         _tape.Backward(f.Loss);   // into gradients the last Adam update left at 0
+        Lap(StepPhase.Backward, ref clock);
         if (Options.ClipGradNorm > 0) ClipGradients(Options.ClipGradNorm);
         Optimizer.Update(Model.Parameters.Values, Model.Parameters.Grads);
+        Lap(StepPhase.Optimizer, ref clock);
+        if (_profile != null) _profile.Steps++;
 
         State.EpochSums.Add(f.Nats, f.Reconstruction, f.Kl, b);
         State.Noise = null; // the live stream is the truth until the state is captured
         State.Step = Optimizer.Step;
+    }
+
+    /// <summary>With a profile, adds the time since <paramref name="clock"/> to <paramref name="phase"/> and restarts
+    /// the clock.</summary>
+    private void Lap(StepPhase phase, ref long clock)
+    {
+        if (_profile == null) return;
+        long now = Stopwatch.GetTimestamp();
+        _profile.Add(phase, now - clock);
+        clock = now;
     }
 
     /// <summary>Scales all gradients by min(1, max_norm / ‖g‖₂) (as torch.nn.utils.clip_grad_norm_).</summary>

@@ -21,6 +21,18 @@ public class BenchCommandTests
     }
 
     [Test]
+    public void BenchTrainProfileSaysWhereTheStepGoes()
+    {
+        var r = CliRun.Run("bench", "train", "--steps", "3", "--warmup", "1", "--repeats", "1", "--threads", "1",
+            "--hidden", "32", "--latent", "4", "--profile");
+        Assert.That(r.Code, Is.Zero, r.ToString());
+        Assert.That(r.Out, Does.Contain("profile of 3 steps").And.Contain("part,us_per_step,share"));
+        foreach (var part in new[] { "batch", "noise", "forward", "backward", "optimizer" })
+            Assert.That(r.Out, Does.Match($"(?m)^{part},[0-9.]+,"), part);
+        Assert.That(r.Out, Does.Match("(?m)^matmul,[0-9.]+,5,").And.Match("(?m)^matmul \\(backward\\),[0-9.]+,5,"));
+    }
+
+    [Test]
     public void BenchMatmulPrintsThePathItTimedAndRefusesOneItCannotRun()
     {
         var r = CliRun.Run("bench", "matmul", "--isa", "portable", "--threads", "1", "--repeats", "1", "--warmup", "0",
