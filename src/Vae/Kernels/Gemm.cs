@@ -216,6 +216,10 @@ public static unsafe partial class Gemm
                             {
                                 TK.Run(packA + ir * kc, packB + jr * kc, kc, cTile, ldc, load);
                             }
+                            else if (mr == TK.HalfRows && nr == NR)
+                            {
+                                TK.RunHalf(packA + ir * kc, packB + jr * kc, kc, cTile, ldc, load);
+                            }
                             else
                             {
                                 // Edge tile: the panels are zero-padded, so compute a full tile aside and add its valid
@@ -421,6 +425,16 @@ public static unsafe partial class Gemm
         static abstract int MR { get; }
         static abstract int NR { get; }
         static abstract void Run(float* a, float* b, int kc, float* c, int ldc, bool load);
+
+        /// <summary>Rows of <see cref="RunHalf"/>: about half of MR.</summary>
+        static abstract int HalfRows { get; }
+
+        /// <summary>
+        /// The first HalfRows rows of the tile only, straight into C: the last row panel of a product whose m is not a
+        /// multiple of MR (20 rows at the paper's batch = 8 + 8 + 4) would otherwise compute a whole tile aside, half of it
+        /// zero padding, and copy. Same order of operations per element as <see cref="Run"/>, so the same bits.
+        /// </summary>
+        static abstract void RunHalf(float* a, float* b, int kc, float* c, int ldc, bool load);
     }
 
     /// <summary>
@@ -469,6 +483,34 @@ public static unsafe partial class Gemm
             Store(c + 5 * ldc, c50, c51, load);
             Store(c + 6 * ldc, c60, c61, load);
             Store(c + 7 * ldc, c70, c71, load);
+        }
+
+        public static int HalfRows => 4;
+
+        /// <summary>Rows 0–3 of the 8×32 tile: 8 accumulators (two FMA pipes × 4 cycles of latency).</summary>
+        [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+        public static void RunHalf(float* a, float* b, int kc, float* c, int ldc, bool load)
+        {
+            Vector512<float> c00 = default, c01 = default, c10 = default, c11 = default, c20 = default, c21 = default,
+                c30 = default, c31 = default;
+            PrefetchTile(c, ldc, 4, 32);
+            for (int p = 0; p < kc; p++, a += 8, b += 32)
+            {
+                var b0 = Vector512.Load(b);
+                var b1 = Vector512.Load(b + 16);
+                var a0 = Vector512.Create(a[0]);
+                c00 = Vector512.FusedMultiplyAdd(a0, b0, c00); c01 = Vector512.FusedMultiplyAdd(a0, b1, c01);
+                var a1 = Vector512.Create(a[1]);
+                c10 = Vector512.FusedMultiplyAdd(a1, b0, c10); c11 = Vector512.FusedMultiplyAdd(a1, b1, c11);
+                var a2 = Vector512.Create(a[2]);
+                c20 = Vector512.FusedMultiplyAdd(a2, b0, c20); c21 = Vector512.FusedMultiplyAdd(a2, b1, c21);
+                var a3 = Vector512.Create(a[3]);
+                c30 = Vector512.FusedMultiplyAdd(a3, b0, c30); c31 = Vector512.FusedMultiplyAdd(a3, b1, c31);
+            }
+            Store(c, c00, c01, load);
+            Store(c + ldc, c10, c11, load);
+            Store(c + 2 * ldc, c20, c21, load);
+            Store(c + 3 * ldc, c30, c31, load);
         }
 
         [MethodImpl(MethodImplOptions.AggressiveInlining)]
@@ -540,6 +582,27 @@ public static unsafe partial class Gemm
             Store(c + 5 * ldc, c50, c51, load);
         }
 
+        public static int HalfRows => 3;
+
+        /// <summary>Rows 0–2 of the 6×16 tile (6 accumulators), one k per trip.</summary>
+        [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+        public static void RunHalf(float* a, float* b, int kc, float* c, int ldc, bool load)
+        {
+            Vector256<float> c00 = default, c01 = default, c10 = default, c11 = default, c20 = default, c21 = default;
+            PrefetchTile(c, ldc, 3, 16);
+            for (int p = 0; p < kc; p++, a += 6, b += 16)
+            {
+                var b0 = Avx.LoadAlignedVector256(b);
+                var b1 = Avx.LoadAlignedVector256(b + 8);
+                var a0 = Vector256.Create(a[0]); c00 = Fma.MultiplyAdd(a0, b0, c00); c01 = Fma.MultiplyAdd(a0, b1, c01);
+                var a1 = Vector256.Create(a[1]); c10 = Fma.MultiplyAdd(a1, b0, c10); c11 = Fma.MultiplyAdd(a1, b1, c11);
+                var a2 = Vector256.Create(a[2]); c20 = Fma.MultiplyAdd(a2, b0, c20); c21 = Fma.MultiplyAdd(a2, b1, c21);
+            }
+            Store(c, c00, c01, load);
+            Store(c + ldc, c10, c11, load);
+            Store(c + 2 * ldc, c20, c21, load);
+        }
+
         [MethodImpl(MethodImplOptions.AggressiveInlining)]
         private static void Store(float* c, Vector256<float> v0, Vector256<float> v1, bool load)
         {
@@ -586,6 +649,28 @@ public static unsafe partial class Gemm
             Store(c + ldc, c10, c11, load);
             Store(c + 2 * ldc, c20, c21, load);
             Store(c + 3 * ldc, c30, c31, load);
+        }
+
+        public static int HalfRows => 2;
+
+        /// <summary>Rows 0–1 of the 4-row tile.</summary>
+        [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+        public static void RunHalf(float* a, float* b, int kc, float* c, int ldc, bool load)
+        {
+            int w = Vector<float>.Count;
+            Vector<float> c00 = default, c01 = default, c10 = default, c11 = default;
+            PrefetchTile(c, ldc, 2, 2 * w);
+            for (int p = 0; p < kc; p++, a += 4, b += 2 * w)
+            {
+                var b0 = Vector.Load(b);
+                var b1 = Vector.Load(b + w);
+                var a0 = new Vector<float>(a[0]);
+                c00 = Vector.MultiplyAddEstimate(a0, b0, c00); c01 = Vector.MultiplyAddEstimate(a0, b1, c01);
+                var a1 = new Vector<float>(a[1]);
+                c10 = Vector.MultiplyAddEstimate(a1, b0, c10); c11 = Vector.MultiplyAddEstimate(a1, b1, c11);
+            }
+            Store(c, c00, c01, load);
+            Store(c + ldc, c10, c11, load);
         }
 
         [MethodImpl(MethodImplOptions.AggressiveInlining)]

@@ -139,7 +139,8 @@ public class GemmTests
         if (!Gemm.IsSupported(GemmPath.Avx512)) Assert.Ignore("needs AVX-512 (the AVX2 path is compared in its place)");
         var rng = new Random(9);
         foreach (var (m, n, k, ta, tb) in new[] { (128, 400, 784, false, true), (400, 784, 128, true, false),
-                     (128, 784, 400, false, false), (37, 61, 403, true, true) })
+                     (128, 784, 400, false, false), (37, 61, 403, true, true),
+                     (20, 200, 784, false, true), (20, 784, 200, false, false), (12, 64, 50, true, false) })
         {
             float[] a = RandomArray(rng, m * k), b = RandomArray(rng, k * n);
             float[] wide = RandomArray(rng, m * n), narrow = (float[])wide.Clone();
