@@ -153,7 +153,7 @@ public sealed class Trainer
         long clock = _profile == null ? 0 : Stopwatch.GetTimestamp();
         x.Reshape(b, Model.Config.Input, requiresGrad: false);
         eps.Reshape(b * Options.Objective.SamplesPerImage, Model.Latent, requiresGrad: false);
-        train.FillBatch(indices, x.Data, use: (ulong)Optimizer.Step);   // use: keys dynamic binarisation
+        train.FillBatch(indices, x.Data, use: (ulong)Optimizer.Step, Options.Threads);   // use: keys binarisation
         for (int i = 0; i < b; i++) _batch.LabelBuffer[i] = train.Labels[indices[i]];
         Lap(StepPhase.Batch, ref clock);
         if (Model.IsVariational) _noise.FillGaussian(eps.Data);   // ε ~ N(0, I): the only randomness of the step

@@ -41,6 +41,20 @@ public class MnistTests
     }
 
     [Test]
+    public void FillBatchSplitOverThreadsGivesTheSameRows()
+    {
+        var (train, _) = Mnist.Load(SliceDir);
+        int[] indices = Enumerable.Range(0, 64).Select(i => (i * 37) % train.Count).ToArray();
+        foreach (var set in new[] { train, train.WithDynamicBinarization(5) })
+        {
+            float[] one = new float[indices.Length * Mnist.Pixels], two = new float[one.Length];
+            set.FillBatch(indices, one, use: 9, threads: 1);
+            set.FillBatch(indices, two, use: 9, threads: 2);
+            Assert.That(two, Is.EqualTo(one).AsCollection, set.DynamicBinarizationSeed == null ? "grey" : "binarised");
+        }
+    }
+
+    [Test]
     public void FillBatchDoesNotAllocate()
     {
         var (train, _) = Mnist.Load(SliceDir);
@@ -49,6 +63,10 @@ public class MnistTests
         train.FillBatch(indices, dest); // warm up
         long before = GC.GetAllocatedBytesForCurrentThread();
         for (int k = 0; k < 10; k++) train.FillBatch(indices, dest);
+        var binary = train.WithDynamicBinarization(1);
+        binary.FillBatch(indices, dest, threads: 2);
+        before = GC.GetAllocatedBytesForCurrentThread();
+        for (int k = 0; k < 10; k++) binary.FillBatch(indices, dest, use: (ulong)k, threads: 2);
         Assert.That(GC.GetAllocatedBytesForCurrentThread() - before, Is.Zero);
     }
 
