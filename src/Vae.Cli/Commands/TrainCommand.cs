@@ -37,6 +37,10 @@ public sealed class TrainCommand : ICommand
                 + "Bernoulli(intensity); the test images are binarised once, with a fixed seed", "none|dynamic")
             .Option("schedule", "none", $"none, or {BurdaSchedule.Name}: Burda et al.'s Adam ε 1e-4, batch 20, 3^i "
                 + "epochs at lr 1e-3·10^(−i/7) for i = 0…7 (3,280 epochs unless --epochs says fewer)", "none|burda")
+            .Option("init", null, "initial weights: default (PyTorch's, W, b ~ U(±1/√fan_in)), glorot (W ~ "
+                + "U(±√(6/(fan_in+fan_out))), b = 0), or burda (glorot, the output bias at the logit of the mean "
+                + "training image, logvar weights ×2: Burda et al.'s code) (default: default; burda with --schedule "
+                + "burda)", "default|glorot|burda")
             .DebiasOptions()
             .Flag("resume", "continue the run saved in --out (its resume.safetensors) up to --epochs")
             .Flag("overwrite", "start afresh in an --out that holds a run, deleting that run's files");
@@ -84,6 +88,8 @@ public sealed class TrainCommand : ICommand
         {
             Objective = p.GetObjective(),
             ClipGradNorm = (float)p.GetDouble("clip-grad", 0, 1e9),
+            Init = p.Has("init") ? WeightInits.Parse(p.GetChoice("init", WeightInits.Names))
+                : burda ? WeightInit.Burda : WeightInit.Default,
         };
         if (burda)
             options = options with
@@ -111,7 +117,7 @@ public sealed class TrainCommand : ICommand
         CommonOptions.CheckImageSize(dataset, model);
         train = config.TrainingSet(train);
         test = config.TestSet(test);
-        return TrainingRun.Run(run, config, new Trainer(model, config.Options, train.Count), train, test, resumed: false,
+        return TrainingRun.Run(run, config, new Trainer(model, config.Options, train), train, test, resumed: false,
             StopWhen, dataDir);
     }
 }

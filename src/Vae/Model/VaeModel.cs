@@ -83,15 +83,34 @@ public sealed class VaeModel
     public IReadOnlyList<Linear> DecoderLayers => [.. _decoder, _output];
     public bool IsVariational => Config.Kind == ModelKind.Vae;
 
-    /// <summary>PyTorch's default initialisation of every layer, in declaration order, from one seeded source.</summary>
-    public void Initialize(Rng rng)
+    /// <summary>
+    /// Initialises every layer, in declaration order, from one seeded source: PyTorch's default, or Glorot's, or
+    /// Burda et al.'s (<see cref="WeightInit"/>). <paramref name="outputBias"/> (Input values) is the decoder's output
+    /// bias for <see cref="WeightInit.Burda"/>, the logits of the training set's mean pixels; the others ignore it.
+    /// </summary>
+    public void Initialize(Rng rng, WeightInit init = WeightInit.Default, ReadOnlySpan<float> outputBias = default)
     {
-        foreach (var layer in _encoder) layer.Initialize(rng);
-        _mu.Initialize(rng);
-        _logVar?.Initialize(rng);
-        foreach (var layer in _decoder) layer.Initialize(rng);
-        _output.Initialize(rng);
-        foreach (var head in Config.Heads) _heads[head.Name].Initialize(rng);   // after the rest: old runs keep their bits
+        if (init == WeightInit.Burda && outputBias.Length != Config.Input)
+            throw new ArgumentException($"the burda initialisation needs {Config.Input} output biases, " +
+                $"not {outputBias.Length}");
+        foreach (var layer in AllLayers())
+        {
+            if (init == WeightInit.Default) layer.Initialize(rng);
+            // Their σ = exp(W h + b); our logvar = 2 log σ, so the same initial σ needs twice their weights.
+            else layer.InitializeGlorot(rng, init == WeightInit.Burda && layer == _logVar ? 2f : 1f);
+        }
+        if (init == WeightInit.Burda) outputBias.CopyTo(_output.Bias.Data);
+    }
+
+    /// <summary>The layers in declaration order (the heads after the rest: old runs keep their bits).</summary>
+    private IEnumerable<Linear> AllLayers()
+    {
+        foreach (var layer in _encoder) yield return layer;
+        yield return _mu;
+        if (_logVar != null) yield return _logVar;
+        foreach (var layer in _decoder) yield return layer;
+        yield return _output;
+        foreach (var head in Config.Heads) yield return _heads[head.Name];
     }
 
     private Tensor Activate(Tape tape, Tensor x) => Config.Activation == Activation.Relu ? tape.Relu(x) : tape.Tanh(x);

@@ -40,6 +40,17 @@ public sealed class Linear
         foreach (ref float b in Bias.Data) b = rng.NextUniform(-bound, bound);
     }
 
+    /// <summary>
+    /// Glorot &amp; Bengio (2010), eq. 16, times <paramref name="scale"/>: W ~ U(±scale·√(6/(In+Out))), so that
+    /// Var W = scale²·2/(In+Out) (a uniform on ±a has variance a²/3); b = 0. Draws only the weights.
+    /// </summary>
+    public void InitializeGlorot(Rng rng, float scale = 1f)
+    {
+        float bound = scale * MathF.Sqrt(6f / (In + Out));
+        foreach (ref float w in Weight.Data) w = rng.NextUniform(-bound, bound);
+        Bias.Data.Clear();
+    }
+
     /// <summary>x (B,In) · Wᵀ (In,Out) + b (Out) → y (B,Out).</summary>
     public Tensor Forward(Tape tape, Tensor x) => tape.AddBias(tape.MatMul(x, Weight, transB: true), Bias);
 }

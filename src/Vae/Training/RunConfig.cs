@@ -59,6 +59,7 @@ public sealed record RunConfig(string Dataset, VaeConfig Model, TrainOptions Opt
             ["train.bias_keep"] = Metadata.Text(o.BiasKeep),
             ["train.schedule"] = o.Schedule ?? "none",
             ["train.adam_eps"] = Metadata.Text(o.AdamEpsilon),
+            ["train.init"] = WeightInits.Name(o.Init),
         };
         foreach (var (k, v) in ObjectiveRegistry.ToMetadata(o.Objective)) m[k] = v;
         return m;
@@ -85,6 +86,8 @@ public sealed record RunConfig(string Dataset, VaeConfig Model, TrainOptions Opt
             // Keys that came with the IWAE runs; checkpoints from before them had neither.
             Schedule = m.GetValueOrDefault("train.schedule", "none") is "none" ? null : m["train.schedule"],
             AdamEpsilon = m.ContainsKey("train.adam_eps") ? Metadata.Float(m, "train.adam_eps") : 1e-8f,
+            // Checkpoints from before --init were all initialised as PyTorch does.
+            Init = m.TryGetValue("train.init", out var init) ? ReadInit(init) : WeightInit.Default,
         };
         if (Metadata.Get(m, "train.bias_digit") != "off")
             options = options with { BiasDigit = Metadata.Int(m, "train.bias_digit"), BiasKeep = Metadata.Double(m, "train.bias_keep") };
@@ -121,6 +124,12 @@ public sealed record RunConfig(string Dataset, VaeConfig Model, TrainOptions Opt
         sha.AppendData(set.Images);
         sha.AppendData(set.Labels);
         return Convert.ToHexStringLower(sha.GetHashAndReset());
+    }
+
+    private static WeightInit ReadInit(string text)
+    {
+        try { return WeightInits.Parse(text); }
+        catch (FormatException e) { throw new FormatException($"metadata 'train.init': {e.Message}"); }
     }
 
     private static DebiasOptions? ReadDebias(string text)

@@ -1,4 +1,5 @@
 using Vae.Analysis;
+using Vae.Model;
 using Vae.Objectives;
 
 namespace Vae.Training;
@@ -37,6 +38,8 @@ public sealed record TrainOptions
     public string? Schedule { get; init; }
     /// <summary>Adam's ε (PyTorch's 1e-8 by default; Burda et al. use 1e-4).</summary>
     public float AdamEpsilon { get; init; } = 1e-8f;
+    /// <summary>How a fresh run draws its weights (<see cref="WeightInit"/>); a resumed run keeps its own.</summary>
+    public WeightInit Init { get; init; } = WeightInit.Default;
 
     public void Validate()
     {
@@ -51,6 +54,7 @@ public sealed record TrainOptions
         if (Schedule is not (null or BurdaSchedule.Name))
             throw new ArgumentException($"schedule must be {BurdaSchedule.Name}");
         if (!(AdamEpsilon > 0) || !float.IsFinite(AdamEpsilon)) throw new ArgumentException("adam epsilon must be > 0");
+        if (!Enum.IsDefined(Init)) throw new ArgumentException("init must be one of " + string.Join(", ", WeightInits.Names));
     }
 }
 

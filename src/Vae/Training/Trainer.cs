@@ -36,6 +36,15 @@ public sealed class Trainer
     /// seed; otherwise the caller has restored the weights and Adam's moments and the run continues where it stopped.
     /// </summary>
     public Trainer(VaeModel model, TrainOptions options, int trainCount, TrainingState? resume = null, Adam? optimizer = null)
+        : this(model, options, trainCount, resume, optimizer, initData: null) { }
+
+    /// <summary>A fresh run on <paramref name="train"/>: the model is initialised from the seed as
+    /// <see cref="TrainOptions.Init"/> says (burda reads the training images' mean).</summary>
+    public Trainer(VaeModel model, TrainOptions options, ImageSet train)
+        : this(model, options, train.Count, resume: null, optimizer: null, initData: train) { }
+
+    private Trainer(VaeModel model, TrainOptions options, int trainCount, TrainingState? resume, Adam? optimizer,
+        ImageSet? initData)
     {
         options.Validate();
         Model = model;
@@ -52,7 +61,7 @@ public sealed class Trainer
         _batchesPerEpoch = BatchesPerEpoch(trainCount);
         if (resume == null)
         {
-            model.Initialize(new Rng(options.Seed, RngStreams.Init));
+            ModelInitialization.Apply(model, options, initData);
             State = new TrainingState { ShuffleAtEpochStart = _shuffle.GetState(), Noise = _noise.GetState() };
         }
         else

@@ -37,6 +37,7 @@ public class IwaeRunTests
         var loaded = Checkpoint.Load(Path.Combine(whole, "resume.safetensors"));
         Assert.That(loaded.Metadata["objective"], Is.EqualTo("iwae"));
         Assert.That(loaded.Metadata["data.binarize"], Is.EqualTo("dynamic"));
+        Assert.That(loaded.Metadata["train.init"], Is.EqualTo("burda"), "--schedule burda implies the paper's init");
         Assert.That(loaded.Optimizer!.Epsilon, Is.EqualTo(1e-4f));
         Assert.That(loaded.Optimizer.LearningRate, Is.EqualTo(BurdaSchedule.LearningRateOfStage(1)),
             "epoch 2 is stage 1");
@@ -47,6 +48,30 @@ public class IwaeRunTests
         Assert.That(e.Out, Does.Contain("binarised (seed 20160101) test images"));
         Assert.That(e.Out, Does.Match(@"active units \d+/4"));
         Assert.That(e.Out, Does.Match(@"−log p\(x\) ≈ \d+\.\d+"));
+    }
+
+    [Test]
+    public void InitIsChosenOnceAndKeptByTheResume()
+    {
+        using var temp = new TempDir();
+        string run = temp.File("run");
+        var r = CliRun.Run(Run(run, "--epochs", "1", "--init", "default"));
+        Assert.That(r.Code, Is.EqualTo(ExitCodes.Ok), r.ToString());
+        Assert.That(r.Out, Does.Contain("init default"), "an explicit --init wins over the schedule's");
+        Assert.That(Checkpoint.Load(Path.Combine(run, "resume.safetensors")).Metadata["train.init"],
+            Is.EqualTo("default"));
+        var again = CliRun.Run("train", "--out", run, "--resume", "--epochs", "2", "--data", TestPaths.Slice,
+            "--threads", "1", "--init", "glorot");
+        Assert.That(again.Code, Is.EqualTo(ExitCodes.BadInput), again.ToString());
+        Assert.That(again.Err, Does.Contain("drop --init"));
+        var resumed = CliRun.Run("train", "--out", run, "--resume", "--epochs", "2", "--data", TestPaths.Slice,
+            "--threads", "1");
+        Assert.That(resumed.Code, Is.EqualTo(ExitCodes.Ok), resumed.ToString());
+        Assert.That(Checkpoint.Load(Path.Combine(run, "resume.safetensors")).Metadata["train.init"],
+            Is.EqualTo("default"));
+        var bad = CliRun.Run(Run(temp.File("bad"), "--init", "xavier"));
+        Assert.That(bad.Code, Is.EqualTo(ExitCodes.BadInput));
+        Assert.That(bad.Err, Does.Contain("--init").And.Contain("glorot"));
     }
 
     [Test]
