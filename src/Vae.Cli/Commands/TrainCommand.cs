@@ -15,7 +15,7 @@ public sealed class TrainCommand : ICommand
     public string Summary => "train a VAE (or autoencoder) on MNIST or another --dataset; metrics, pictures and checkpoints go to --out";
 
     /// <summary>What --resume may be given; every other option describes the run, which the checkpoint fixes.</summary>
-    private static readonly string[] ResumeOptions = ["data", "out", "epochs", "threads", "resume"];
+    private static readonly string[] ResumeOptions = ["data", "out", "epochs", "threads", "resume", "pictures-every"];
 
     /// <summary>
     /// Test seam: asked before every step besides the signals; true stops the run there exactly as Ctrl-C would
@@ -41,6 +41,9 @@ public sealed class TrainCommand : ICommand
                 + "U(±√(6/(fan_in+fan_out))), b = 0), or burda (glorot, the output bias at the logit of the mean "
                 + "training image, logvar weights ×2: Burda et al.'s code) (default: default; burda with --schedule "
                 + "burda)", "default|glorot|burda")
+            .Option("pictures-every", null, "draw reconstruction_E.png and sample_E.png after every N-th epoch and "
+                + "after the last (default: 1; with --schedule burda the stage ends 1, 4, 13, 40, 121, 364, 1093, "
+                + "3280)", "N")
             .DebiasOptions()
             .Flag("resume", "continue the run saved in --out (its resume.safetensors) up to --epochs")
             .Flag("overwrite", "start afresh in an --out that holds a run, deleting that run's files");
@@ -49,6 +52,7 @@ public sealed class TrainCommand : ICommand
         using var run = new RunFolder(p.GetRequiredString("out"));
         int epochs = p.GetInt("epochs", 1, 1_000_000);
         int threads = p.GetThreads();
+        int? picturesEvery = p.Has("pictures-every") ? p.GetInt("pictures-every", 1, 1_000_000) : null;
         if (p.GetFlag("resume"))
         {
             var given = p.Given.Where(name => !ResumeOptions.Contains(name)).ToArray();
@@ -77,7 +81,8 @@ public sealed class TrainCommand : ICommand
             savedTrain = saved.Config.TrainingSet(savedTrain);
             savedTest = saved.Config.TestSet(savedTest);
             var trainer = saved.Continue(run.Resume, savedTrain);
-            return TrainingRun.Run(run, saved.Config, trainer, savedTrain, savedTest, resumed: true, StopWhen, savedDir);
+            return TrainingRun.Run(run, saved.Config, trainer, savedTrain, savedTest, resumed: true, StopWhen, savedDir,
+                PictureCadence.For(picturesEvery, saved.Config.Options.Schedule));
         }
 
         var dataset = p.GetDataset();
@@ -118,6 +123,6 @@ public sealed class TrainCommand : ICommand
         train = config.TrainingSet(train);
         test = config.TestSet(test);
         return TrainingRun.Run(run, config, new Trainer(model, config.Options, train), train, test, resumed: false,
-            StopWhen, dataDir);
+            StopWhen, dataDir, PictureCadence.For(picturesEvery, config.Options.Schedule));
     }
 }

@@ -12,8 +12,8 @@ namespace Vae.Cli.Runs;
 /// <summary>
 /// The files of one training run in its --out folder:
 ///   metrics.csv            one row per finished epoch, appended and flushed as soon as the epoch ends
-///   reconstruction_E.png   8 test digits over their reconstructions after epoch E
-///   sample_E.png           64 decodes of z ~ N(0, I) (the same z every epoch) after epoch E
+///   reconstruction_E.png   8 test digits over their reconstructions after epoch E (the epochs of --pictures-every)
+///   sample_E.png           64 decodes of z ~ N(0, I) (the same z every epoch) after epoch E (likewise)
 ///   kl_per_dim.csv         one row per finished epoch: mean KL of each latent dimension over the test set
 ///   report.html            the run on one self-contained page (configuration, curves, pictures), rewritten each epoch
 ///   model.safetensors      the weights after the newest epoch (loads in PyTorch)
@@ -145,4 +145,22 @@ public sealed partial class RunFolder(string path) : IDisposable
     public static string F(double v) => v.ToString("G9", CultureInfo.InvariantCulture);
 
     public void WritePicture(string file, GrayImage image) => Png.Write(file, image);
+
+    /// <summary>
+    /// The newest epoch E ≤ <paramref name="atMost"/> with a file <paramref name="prefix"/>_E.png, or null: pictures
+    /// are drawn only at the epochs --pictures-every picks, and a resumed run may find later ones a crash left behind.
+    /// </summary>
+    public int? NewestPictureEpoch(string prefix, int atMost)
+    {
+        int? newest = null;
+        if (!Directory.Exists(Path)) return null;
+        foreach (string file in Directory.EnumerateFiles(Path, prefix + "_*.png"))
+        {
+            string name = System.IO.Path.GetFileNameWithoutExtension(file)[(prefix.Length + 1)..];
+            if (int.TryParse(name, NumberStyles.None, CultureInfo.InvariantCulture, out int e) && e <= atMost
+                && e > (newest ?? 0))
+                newest = e;
+        }
+        return newest;
+    }
 }

@@ -11,7 +11,8 @@ namespace Vae.Cli.Runs;
 
 /// <summary>
 /// Writes a run's report.html after an epoch: the curves come from metrics.csv (so a resumed run shows its whole
-/// history), the pictures are the epoch's PNG files, the KL bars the epoch's <see cref="LatentActivityResult"/>.
+/// history), the pictures are the newest PNG files up to the epoch, the KL bars the epoch's
+/// <see cref="LatentActivityResult"/>.
 /// </summary>
 public static class RunReport
 {
@@ -23,14 +24,14 @@ public static class RunReport
         foreach (var (k, v) in trainOptions.OrderBy(kv => kv.Key, StringComparer.Ordinal)) config.Add((k, v));
         config.Add(("epochs", epochsTarget.ToString(CultureInfo.InvariantCulture)));
 
+        // The newest pictures up to this epoch: with --pictures-every they may be from an earlier one.
         var pictures = new List<ReportPicture>();
-        if (File.Exists(run.Reconstruction(epoch)))
-            pictures.Add(new($"reconstruction_{epoch}.png: 8 test digits (top) and their reconstructions from " +
-                $"μ (bottom)",
-                InputFile.ReadAllBytes(run.Reconstruction(epoch))));
-        if (File.Exists(run.Sample(epoch)))
-            pictures.Add(new($"sample_{epoch}.png: 64 decodes of z ~ N(0, I)",
-                InputFile.ReadAllBytes(run.Sample(epoch))));
+        if (run.NewestPictureEpoch("reconstruction", epoch) is int r)
+            pictures.Add(new($"reconstruction_{r}.png{After(r, epoch)}: 8 test digits (top) and their " +
+                "reconstructions from μ (bottom)", InputFile.ReadAllBytes(run.Reconstruction(r))));
+        if (run.NewestPictureEpoch("sample", epoch) is int s)
+            pictures.Add(new($"sample_{s}.png{After(s, epoch)}: 64 decodes of z ~ N(0, I)",
+                InputFile.ReadAllBytes(run.Sample(s))));
 
         var content = new ReportContent
         {
@@ -44,6 +45,9 @@ public static class RunReport
         };
         AtomicFile.WriteAllBytes(run.Report, Encoding.UTF8.GetBytes(ReportPage.Render(content)));
     }
+
+    private static string After(int pictureEpoch, int epoch) =>
+        pictureEpoch == epoch ? "" : $" (after epoch {pictureEpoch}, the newest drawn)";
 
     /// <summary>The rows of metrics.csv, by column name (rows that do not parse are skipped; active_units may be absent).</summary>
     public static List<ReportEpoch> ReadMetrics(string path)

@@ -9,15 +9,17 @@ namespace Vae.Cli.Runs;
 
 /// <summary>
 /// The epochs of <c>vae train</c> and what each leaves in the run folder: train (with a progress line and Ctrl-C
-/// saving a resumable checkpoint), evaluate, draw, append metrics, rewrite the report, save both checkpoints, print
-/// one line. The trainer is built by the command, fresh or resumed.
+/// saving a resumable checkpoint), evaluate, draw (at the epochs <see cref="PictureCadence"/> picks), append metrics,
+/// rewrite the report, save both checkpoints, print one line. The trainer is built by the command, fresh or resumed.
 /// </summary>
 public static class TrainingRun
 {
-    /// <summary>The training loop of the command: epochs, then metrics, pictures and checkpoints after each.</summary>
+    /// <summary>The training loop of the command: epochs, then metrics, pictures (when
+    /// <paramref name="pictures"/> says; every epoch by default) and checkpoints after each.</summary>
     public static int Run(RunFolder run, RunConfig config, Trainer trainer, ImageSet train, ImageSet test,
-        bool resumed, Func<bool>? stopWhen = null, string? dataDir = null)
+        bool resumed, Func<bool>? stopWhen = null, string? dataDir = null, PictureCadence? pictures = null)
     {
+        pictures ??= PictureCadence.EachEpoch;
         var (model, options) = (trainer.Model, trainer.Options);
         var resumeState = resumed ? trainer.State : null;
         if (resumeState == null) run.StartMetrics(); else run.TrimMetrics(resumeState.Epoch);
@@ -71,8 +73,11 @@ public static class TrainingRun
             var afterTraining = Stopwatch.StartNew();
             var eval = trainer.Evaluate(test);
             int epoch = result.Epoch;
-            run.WritePicture(run.Reconstruction(epoch), Pictures.Reconstructions(model, test, shown));
-            run.WritePicture(run.Sample(epoch), Pictures.Samples(model, 64, options.Seed));
+            if (pictures.Due(epoch, options.Epochs))
+            {
+                run.WritePicture(run.Reconstruction(epoch), Pictures.Reconstructions(model, test, shown));
+                run.WritePicture(run.Sample(epoch), Pictures.Samples(model, 64, options.Seed));
+            }
             // seconds = the epoch's training time plus its evaluation and pictures (checkpoint writing excluded).
             var latent = activity.Measure(model, test);
             run.AppendMetrics(result, eval, result.Seconds + afterTraining.Elapsed.TotalSeconds, latent.ActiveUnits);

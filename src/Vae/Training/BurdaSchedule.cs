@@ -34,6 +34,15 @@ public static class BurdaSchedule
         return Stages - 1;
     }
 
+    /// <summary>True for the last epoch of a stage: 1, 4, 13, 40, 121, 364, 1093, 3280 (Σ_{j≤i} 3^j).</summary>
+    public static bool IsStageEnd(int epoch)
+    {
+        int end = 0;
+        for (int i = 0; i < Stages; i++)
+            if (epoch == (end += EpochsOfStage(i))) return true;
+        return false;
+    }
+
     /// <summary>The learning rate of epoch <paramref name="epoch"/> (1-based).</summary>
     public static float LearningRateAt(int epoch) => LearningRateOfStage(StageOf(epoch));
 }
