@@ -15,7 +15,8 @@ public sealed record PictureCadence(int Every, bool StageEnds)
     /// <summary>The default of --schedule burda.</summary>
     public static readonly PictureCadence BurdaStageEnds = new(0, StageEnds: true);
 
-    /// <summary>True when epoch <paramref name="epoch"/> of a run of <paramref name="lastEpoch"/> gets pictures.</summary>
+    /// <summary>True when epoch <paramref name="epoch"/> of a run of <paramref name="lastEpoch"/> epochs gets
+    /// pictures.</summary>
     public bool Due(int epoch, int lastEpoch) =>
         epoch == lastEpoch || (StageEnds ? BurdaSchedule.IsStageEnd(epoch) : epoch % Every == 0);
 

@@ -32,8 +32,8 @@ public static class TrainingRun
             $"{train.Count:N0} training and {test.Count:N0} test images; batch {options.BatchSize}, " +
             $"lr {LearningRateText(options, trainer.State.Epoch + 1)}, " +
             $"{options.Objective.Describe()}{(config.DynamicBinarization ? ", dynamic binarisation" : "")}" +
-            $"{(options.Schedule != null ? $", schedule {options.Schedule}" : "")}, init {WeightInits.Name(options.Init)}, " +
-            $"seed {options.Seed}, " +
+            $"{(options.Schedule != null ? $", schedule {options.Schedule}" : "")}, " +
+            $"init {WeightInits.Name(options.Init)}, seed {options.Seed}, " +
             $"{(options.Threads == 0 ? Environment.ProcessorCount : options.Threads)} threads");
         if (resumeState != null)
             Console.Out.WriteLine($"resuming {run.Path} after epoch {resumeState.Epoch}" +

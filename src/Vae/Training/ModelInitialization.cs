@@ -8,7 +8,7 @@ namespace Vae.Training;
 /// stream, and for <see cref="WeightInit.Burda"/> an output bias computed from the training images.</summary>
 public static class ModelInitialization
 {
-    /// <summary>Clip of the mean intensity before the logit, as in Burda et al.'s code: no pixel starts at ±∞.</summary>
+    /// <summary>Clip of the mean intensity before the logit, as in Burda et al.'s code: no logit is ±∞.</summary>
     public const double MeanClip = 0.001;
 
     /// <summary>

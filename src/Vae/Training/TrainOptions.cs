@@ -54,7 +54,8 @@ public sealed record TrainOptions
         if (Schedule is not (null or BurdaSchedule.Name))
             throw new ArgumentException($"schedule must be {BurdaSchedule.Name}");
         if (!(AdamEpsilon > 0) || !float.IsFinite(AdamEpsilon)) throw new ArgumentException("adam epsilon must be > 0");
-        if (!Enum.IsDefined(Init)) throw new ArgumentException("init must be one of " + string.Join(", ", WeightInits.Names));
+        if (!Enum.IsDefined(Init))
+            throw new ArgumentException("init must be one of " + string.Join(", ", WeightInits.Names));
     }
 }
 

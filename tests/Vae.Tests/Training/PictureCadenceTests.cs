@@ -7,7 +7,8 @@ using Vae.Tests.Robustness;
 
 namespace Vae.Tests.Training;
 
-/// <summary>--pictures-every: which epochs draw reconstruction_E.png and sample_E.png, and report.html with gaps.</summary>
+/// <summary>--pictures-every: the epochs that draw reconstruction_E.png and sample_E.png; report.html with
+/// gaps.</summary>
 public class PictureCadenceTests
 {
     private static int[] Due(PictureCadence cadence, int last) =>
@@ -26,7 +27,8 @@ public class PictureCadenceTests
         Assert.That(Due(PictureCadence.For(null, null), 4), Is.EqualTo(new[] { 1, 2, 3, 4 }), "today's default");
         Assert.That(Due(PictureCadence.For(3, null), 10), Is.EqualTo(new[] { 3, 6, 9, 10 }));
         Assert.That(Due(PictureCadence.For(null, BurdaSchedule.Name), 20), Is.EqualTo(new[] { 1, 4, 13, 20 }));
-        Assert.That(Due(PictureCadence.For(null, BurdaSchedule.Name), BurdaSchedule.TotalEpochs), Has.Length.EqualTo(8));
+        Assert.That(Due(PictureCadence.For(null, BurdaSchedule.Name), BurdaSchedule.TotalEpochs),
+            Has.Length.EqualTo(8));
         Assert.That(Due(PictureCadence.For(5, BurdaSchedule.Name), 12), Is.EqualTo(new[] { 5, 10, 12 }),
             "an explicit N wins over the schedule's stage ends");
     }
@@ -39,14 +41,16 @@ public class PictureCadenceTests
         // 6 steps an epoch: stop in epoch 4, so the report of epoch 3 must show epoch 2's pictures.
         int asked = 0;
         var command = new TrainCommand { StopWhen = () => ++asked > 20 };
-        var stopped = CliRun.Capture(() => command.Run(CliRun.Tiny(run, "--epochs", "5", "--pictures-every", "2")[1..]));
+        var stopped = CliRun.Capture(() =>
+            command.Run(CliRun.Tiny(run, "--epochs", "5", "--pictures-every", "2")[1..]));
         Assert.That(stopped.Code, Is.EqualTo(ExitCodes.Interrupted), stopped.ToString());
         Assert.That(Pictures(run), Is.EqualTo(new[] { "reconstruction_2.png", "sample_2.png" }));
         var html = File.ReadAllText(Path.Combine(run, "report.html"));
         Assert.That(html, Does.Contain("epoch 3 of 5").And.Contain("sample_2.png (after epoch 2, the newest drawn)"));
         Assert.That(Embedded(html), Is.EqualTo(new[]
         {
-            File.ReadAllBytes(Path.Combine(run, "reconstruction_2.png")), File.ReadAllBytes(Path.Combine(run, "sample_2.png")),
+            File.ReadAllBytes(Path.Combine(run, "reconstruction_2.png")),
+            File.ReadAllBytes(Path.Combine(run, "sample_2.png")),
         }));
 
         var resumed = CliRun.Run("train", "--out", run, "--resume", "--epochs", "5", "--data", TestPaths.Slice,
