@@ -66,7 +66,9 @@ public sealed class DbVaeExperimentCommand : ICommand
             .DetectionOptions()
             .Option("hidden", "400", "hidden layer sizes", "LIST")
             .Option("latent", "20", "latent size (an arm may set its own)", "J")
-            .Threads();
+            .Threads()
+            .Option("jobs", null, "runs trained at once, sharing --threads (default: as many as --threads, one " +
+                "thread each); the results do not depend on it", "N");
         if (!p.Parse(args)) { Console.Out.Write(p.Help()); return ExitCodes.Ok; }
 
         var defaults = new DetectorOptions
@@ -124,48 +126,56 @@ public sealed class DbVaeExperimentCommand : ICommand
         var (digitsTrain, digitsTest, itemsTrain, itemsTest) = p.LoadDetectionData();
 
         var inv = CultureInfo.InvariantCulture;
+        int jobs = Math.Min(p.GetString("jobs") == null ? defaults.Threads : p.GetInt("jobs", 1, 1024),
+            arms.Count * seeds);
+        int threadsPerJob = Math.Max(1, defaults.Threads / jobs);
         Console.Out.WriteLine($"{arms.Count} arms × {seeds} seeds; per run {defaults.Epochs} epochs, batch " +
-            $"{defaults.BatchSize} " +
-            $"(half digits), hidden {string.Join(',', setup.Hidden)}, {defaults.Threads} threads");
+            $"{defaults.BatchSize} (half digits), hidden {string.Join(',', setup.Hidden)}; {jobs} run{(jobs == 1 ? "" : "s")} at a time, " +
+            $"{threadsPerJob} thread{(threadsPerJob == 1 ? "" : "s")} each");
         var clock = Stopwatch.StartNew();
         var process = Process.GetCurrentProcess();
         var cpuBefore = process.TotalProcessorTime;
-        var runs = new List<DetectorRun>();
         (double[] P, DetectionSet Train, string Arm, ulong Seed)? pictureP = null;
+        int pictureArm = int.MaxValue;
         using var stop = new StopSignal();
         ulong firstSeed = (ulong)p.GetInt("first-seed", 0);
-        for (ulong seed = firstSeed; seed < firstSeed + (ulong)seeds; seed++)
+        var seedList = Enumerable.Range(0, seeds).Select(i => firstSeed + (ulong)i).ToList();
+        (DetectionSet, DetectionSet) Data(ulong seed)
         {
             var (train, test) = DetectorExperiment.Data(setup, seed, digitsTrain, digitsTest, itemsTrain, itemsTest);
             if (seed == firstSeed)
                 Console.Out.WriteLine(string.Create(inv,
                     $"data (seed {seed}): {train.Positives.Count} training digits ({train.PositivesWithA} with A), " +
                     $"{train.Negatives.Count} items ({train.NegativesWithA} with A); test {test.Positives.Count} " +
-                        $"digits " +
-                    $"({test.PositivesWithA} with A), {test.Negatives.Count} items ({test.NegativesWithA} with A)"));
-            foreach (var arm in arms)
+                    $"digits ({test.PositivesWithA} with A), {test.Negatives.Count} items ({test.NegativesWithA} " +
+                    $"with A)"));
+            return (train, test);
+        }
+        void Finished(DetectorFinishedRun f)
+        {
+            var (run, arm) = (f.Run, f.Arm);
+            // The picture: the first seed's first capped DB-VAE arm in --arms order, whichever run ends first.
+            int index = arms.IndexOf(arm);
+            if (run.Seed == firstSeed && f.LastP != null && index < pictureArm
+                && arm.Options.Sampling == PositiveSampling.LatentDensity
+                && arm.Name.Contains("capped", StringComparison.Ordinal))
             {
-                DetectorRun run;
-                double[]? lastP;
-                try { (run, _, lastP) = DetectorExperiment.RunArm(arm, setup, seed, train, test, defaults.Threads, () => stop.Requested); }
-                catch (OperationCanceledException)
-                {
-                    Console.Out.WriteLine($"interrupted; {runs.Count} runs finished, results so far in {outDir}");
-                    Write(outDir, arms, runs, pictureP, clock.Elapsed, process.TotalProcessorTime - cpuBefore);
-                    return ExitCodes.Interrupted;
-                }
-                runs.Add(run);
-                if (seed == firstSeed && lastP != null && pictureP == null
-                    && arm.Options.Sampling == PositiveSampling.LatentDensity
-                    && arm.Name.Contains("capped", StringComparison.Ordinal))
-                    pictureP = (lastP, train, arm.Name, seed);
-                var s = run.Scores;
-                Console.Out.WriteLine(string.Create(inv,
-                    $"{arm.Name,-24} seed {seed}: TPR A {s.TprA:F3} other {s.TprOther:F3} gap {s.Gap:F3}  acc " +
-                        $"{s.Accuracy:F4}" +
-                    $"  FPR {s.Fpr:F4}  | P(A) {run.MeanPOfARelative:F1}× uniform, A drawn {run.ShareADrawn:P1}, " +
-                    $"ESS {run.EssFraction:P1}  | {run.Seconds:F1} s"));
+                pictureP = (f.LastP, f.Train, arm.Name, run.Seed);
+                pictureArm = index;
             }
+            var s = run.Scores;
+            Console.Out.WriteLine(string.Create(inv,
+                $"{arm.Name,-24} seed {run.Seed}: TPR A {s.TprA:F3} other {s.TprOther:F3} gap {s.Gap:F3}  acc " +
+                $"{s.Accuracy:F4}  FPR {s.Fpr:F4}  | P(A) {run.MeanPOfARelative:F1}× uniform, A drawn " +
+                $"{run.ShareADrawn:P1}, ESS {run.EssFraction:P1}  | {run.Seconds:F1} s"));
+        }
+        var (runs, completed) = DetectorExperiment.RunAll(arms, setup, seedList, Data, jobs, threadsPerJob,
+            () => stop.Requested, Finished);
+        if (!completed)
+        {
+            Console.Out.WriteLine($"interrupted; {runs.Count} runs finished, results so far in {outDir}");
+            Write(outDir, arms, runs, pictureP, clock.Elapsed, process.TotalProcessorTime - cpuBefore);
+            return ExitCodes.Interrupted;
         }
         var files = Write(outDir, arms, runs, pictureP, clock.Elapsed, process.TotalProcessorTime - cpuBefore);
         Console.Out.Write(Table(arms, runs, clock.Elapsed, process.TotalProcessorTime - cpuBefore, includeNotes: false));

@@ -1,5 +1,6 @@
 using System.Diagnostics;
 using System.Globalization;
+using System.Runtime.ExceptionServices;
 using Vae.Data;
 using Vae.Analysis;
 using Vae.Model;
@@ -99,6 +100,10 @@ public sealed record DetectorSetup
 public sealed record DetectorRun(string Arm, ulong Seed, DetectorMeasures Scores, double MeanPOfARelative,
     double ShareADrawn, double EssFraction, double Seconds);
 
+/// <summary>A run that has just finished, with what a caller may want to show of it: its training set and the
+/// last epoch's P over the training positives (null for uniform sampling).</summary>
+public sealed record DetectorFinishedRun(DetectorRun Run, DetectorArm Arm, DetectionSet Train, double[]? LastP);
+
 /// <summary>
 /// The lab's face detector on digits (MIT 6.S191 lab 2 part 2; Amini et al. 2019): a digit detector whose training
 /// positives rarely carry A while half its test positives do. Each arm is trained on each seed on the same data
@@ -150,6 +155,71 @@ public static class DetectorExperiment
                 ess / sampledEpochs, clock.Elapsed.TotalSeconds)
             : new DetectorRun(arm.Name, seed, scores.Measures, 1, shareA / epochs, 1, clock.Elapsed.TotalSeconds);
         return (run, model, lastP);
+    }
+
+    /// <summary>
+    /// Trains every arm on every seed, <paramref name="jobs"/> runs at a time, each on
+    /// <paramref name="threadsPerJob"/> threads, and returns the runs in seed-major, arm order, the order a serial loop
+    /// gives. A run's numbers do not depend on when or beside what it runs: its data come from its seed alone and the
+    /// kernels give the same bits at any thread count, so the results equal a serial run's (tested). A seed's data are
+    /// built once, by the first of its runs to start (<paramref name="data"/>), and dropped after its last.
+    /// <paramref name="finished"/> is called after each run, one call at a time, in the order the runs end. When
+    /// <paramref name="stop"/> turns true the runs under way end, and the finished ones are returned with Completed
+    /// false.
+    /// </summary>
+    public static (List<DetectorRun> Runs, bool Completed) RunAll(IReadOnlyList<DetectorArm> arms,
+        DetectorSetup setup, IReadOnlyList<ulong> seeds, Func<ulong, (DetectionSet Train, DetectionSet Test)> data,
+        int jobs, int threadsPerJob, Func<bool>? stop = null, Action<DetectorFinishedRun>? finished = null)
+    {
+        if (jobs < 1) throw new ArgumentOutOfRangeException(nameof(jobs), "at least one job at a time");
+        int total = arms.Count * seeds.Count;
+        var results = new DetectorRun?[total];
+        var seedData = new Lazy<(DetectionSet Train, DetectionSet Test)>?[seeds.Count];
+        var armsLeft = new int[seeds.Count];
+        for (int s = 0; s < seeds.Count; s++)
+        {
+            ulong seed = seeds[s];
+            seedData[s] = new(() => data(seed), LazyThreadSafetyMode.ExecutionAndPublication);
+            armsLeft[s] = arms.Count;
+        }
+        int next = -1, cancelled = 0;
+        var report = new object();
+        Exception? failure = null;
+        bool Stopped() => Volatile.Read(ref cancelled) != 0 || stop?.Invoke() == true;
+
+        void Work()
+        {
+            int job;
+            while (!Stopped() && (job = Interlocked.Increment(ref next)) < total)
+            {
+                int s = job / arms.Count;
+                var arm = arms[job % arms.Count];
+                try
+                {
+                    var (train, test) = seedData[s]!.Value;
+                    var (run, _, lastP) = RunArm(arm, setup, seeds[s], train, test, threadsPerJob, Stopped);
+                    results[job] = run;
+                    lock (report) finished?.Invoke(new DetectorFinishedRun(run, arm, train, lastP));
+                }
+                catch (OperationCanceledException) { return; }
+                catch (Exception e)
+                {
+                    lock (report) failure ??= e;
+                    Volatile.Write(ref cancelled, 1);
+                    return;
+                }
+                if (Interlocked.Decrement(ref armsLeft[s]) == 0) seedData[s] = null;   // the seed's last run
+            }
+        }
+
+        var threads = Enumerable.Range(0, Math.Min(jobs, total) - 1)
+            .Select(i => new Thread(Work) { IsBackground = true, Name = $"detector job {i + 2}" }).ToList();
+        foreach (var t in threads) t.Start();
+        Work();   // the caller is the first job
+        foreach (var t in threads) t.Join();
+        if (failure != null) ExceptionDispatchInfo.Capture(failure).Throw();   // as a serial loop would throw it
+        var runs = results.OfType<DetectorRun>().ToList();
+        return (runs, runs.Count == total);
     }
 
     /// <summary>Mean P of the A positives as a multiple of uniform 1/N, share of A among the drawn, ESS / N.</summary>

@@ -86,6 +86,29 @@ public class DetectorCommandTests
     }
 
     [Test]
+    public void ExperimentGivesTheSameResultsOneOrTwoRunsAtATime()
+    {
+        using var tmp = new TempDir();
+        string[] Args(string dir, string jobs) => ["dbvae-experiment", "--out", tmp.File(dir), "--seeds", "2",
+            "--epochs", "1", "--batch-size", "16", "--hidden", "32", "--latent", "4", "--train-positives", "0",
+            "--train-negatives", "0", "--a-positives", "0.1", "--jobs", jobs,
+            "--arms", "a:vae-weight=0;c-capped:sampling=latent-density,combine=product,cap=5",
+            "--data", TestPaths.Slice, "--fashion-data", TestPaths.FashionSlice, "--threads", "2"];
+        var serial = CliRun.Run(Args("serial", "1"));
+        var parallel = CliRun.Run(Args("parallel", "2"));
+        Assert.That(serial.Code, Is.EqualTo(0), serial.ToString());
+        Assert.That(parallel.Code, Is.EqualTo(0), parallel.ToString());
+        Assert.That(serial.Out, Does.Contain("1 run at a time, 2 threads each"));
+        Assert.That(parallel.Out, Does.Contain("2 runs at a time, 1 thread each"));
+        // Every column but the seconds, line by line; the same run picked for the picture.
+        string[] Csv(string dir) => File.ReadAllLines(Path.Combine(tmp.File(dir), "results.csv"))
+            .Select(l => l[..l.LastIndexOf(',')]).ToArray();
+        Assert.That(Csv("parallel"), Is.EqualTo(Csv("serial")));
+        Assert.That(File.ReadAllBytes(Path.Combine(tmp.File("parallel"), "probabilities.png")),
+            Is.EqualTo(File.ReadAllBytes(Path.Combine(tmp.File("serial"), "probabilities.png"))));
+    }
+
+    [Test]
     public void BadArmsAreOneLineAndExitTwo()
     {
         var r = CliRun.Run(["dbvae-experiment", "--arms", "x:colour=blue", .. Data]);

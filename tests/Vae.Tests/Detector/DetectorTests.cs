@@ -1,4 +1,5 @@
 using Vae.Data;
+using Vae.Lecture;
 using Vae.Model;
 
 namespace Vae.Tests.Detector;
@@ -23,6 +24,60 @@ public class DetectorTests
         BatchSize = 16, Threads = 1, Seed = 3, Epochs = 2, Sampling = sampling,
         Debias = new DebiasOptions(Combine: DebiasCombine.Product, Cap: 5),
     };
+
+    [Test]
+    public void RunsInParallelGiveTheSerialResults()
+    {
+        // Two arms × three seeds, one run at a time on two threads against two at a time on one thread each: every
+        // score and diagnostic bit-identical, in the same order.
+        var (digitsTrain, digitsTest) = Mnist.Load(TestPaths.Slice);
+        var (itemsTrain, itemsTest) = FashionMnist.Load(TestPaths.FashionSlice);
+        var setup = new DetectorSetup
+        {
+            Data = new DetectionSetup { TrainPositives = 0, TrainNegatives = 0, APositives = 0.1 }, Hidden = [32],
+        };
+        var defaults = Options() with { Epochs = 1 };
+        DetectorArm[] arms =
+        [
+            DetectorArm.Parse("a:vae-weight=0,sampling=uniform", defaults, 3),
+            DetectorArm.Parse("c:sampling=latent-density,combine=product,power=0.5,cap=5", defaults, 3),
+        ];
+        ulong[] seeds = [1, 2, 3];
+        var built = new List<ulong>();
+        (DetectionSet, DetectionSet) Data(ulong seed)
+        {
+            lock (built) built.Add(seed);
+            return DetectorExperiment.Data(setup, seed, digitsTrain, digitsTest, itemsTrain, itemsTest);
+        }
+        var finished = new List<string>();
+        var (serial, serialDone) = DetectorExperiment.RunAll(arms, setup, seeds, Data, jobs: 1, threadsPerJob: 2);
+        Assert.That(built, Is.EqualTo(seeds), "each seed's data built once, in order");
+        built.Clear();
+        var (parallel, parallelDone) = DetectorExperiment.RunAll(arms, setup, seeds, Data, jobs: 2, threadsPerJob: 1,
+            finished: f => finished.Add($"{f.Arm.Name}{f.Run.Seed}"));
+        Assert.That(serialDone && parallelDone, Is.True);
+        Assert.That(built, Is.EquivalentTo(seeds), "each seed's data built once");
+        Assert.That(finished, Is.EquivalentTo(new[] { "a1", "c1", "a2", "c2", "a3", "c3" }));
+        object Key(DetectorRun r) => (r.Arm, r.Seed, r.Scores, r.MeanPOfARelative, r.ShareADrawn, r.EssFraction);
+        Assert.That(parallel.Select(Key), Is.EqualTo(serial.Select(Key)));
+        Assert.That(serial.Select(r => $"{r.Arm}{r.Seed}"), Is.EqualTo(new[] { "a1", "c1", "a2", "c2", "a3", "c3" }));
+    }
+
+    [Test]
+    public void StoppedRunsReturnWhatFinished()
+    {
+        var (digitsTrain, digitsTest) = Mnist.Load(TestPaths.Slice);
+        var (itemsTrain, itemsTest) = FashionMnist.Load(TestPaths.FashionSlice);
+        var setup = new DetectorSetup { Data = new DetectionSetup { TrainPositives = 0, TrainNegatives = 0 },
+            Hidden = [32] };
+        var arm = DetectorArm.Parse("a:vae-weight=0,sampling=uniform", Options() with { Epochs = 1 }, 3);
+        int done = 0;
+        var (runs, completed) = DetectorExperiment.RunAll([arm], setup, [1, 2, 3, 4],
+            s => DetectorExperiment.Data(setup, s, digitsTrain, digitsTest, itemsTrain, itemsTest), jobs: 2,
+            threadsPerJob: 1, stop: () => Volatile.Read(ref done) >= 1, finished: _ => Interlocked.Increment(ref done));
+        Assert.That(completed, Is.False);
+        Assert.That(runs.Count, Is.InRange(1, 3));
+    }
 
     [Test]
     public void ANegativeContributesNoVaeGradient()
