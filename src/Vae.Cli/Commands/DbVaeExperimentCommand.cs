@@ -267,12 +267,16 @@ public sealed class DbVaeExperimentCommand : ICommand
             foreach (var s in summaries.Where(s => s.Arm.StartsWith("c", StringComparison.Ordinal)))
             {
                 var (halves, beyond, kept) = s.Target(baseline);
+                var paired = PairedGap.Of(runs, baseline.Arm, s.Arm);
                 sb.Append(string.Create(inv, $"- {s.Arm}: |gap| {s.AbsGap.Mean:F3} " +
                     $"({(halves ? "halved" : "not halved")}, " +
-                    $"{(beyond ? "beyond the spread" : "within the spread")}), accuracy " +
+                    $"{(beyond ? "beyond" : "within")} the spread: difference " +
+                    $"{baseline.AbsGap.Mean - s.AbsGap.Mean:F3}, sd + sd {baseline.AbsGap.Sd + s.AbsGap.Sd:F3}), accuracy " +
                         $"{s.Accuracy.Mean - baseline.Accuracy.Mean:+0.0000;-0.0000} " +
                     $"({(kept ? "kept" : "lost more than 1 point")}): " +
-                        $"{(halves && beyond && kept ? "**meets the target**" : "misses the target")}\n"));
+                        $"{(halves && beyond && kept ? "**meets the target**" : "misses the target")}; paired by " +
+                    $"seed, {baseline.Arm}'s |gap| − its |gap| {F(paired.Difference, "F3")} (t {paired.T:F1}, " +
+                    $"smaller on {paired.Smaller} of {paired.Difference.Count} seeds)\n"));
             }
         }
         sb.Append('\n').Append(fromCsv

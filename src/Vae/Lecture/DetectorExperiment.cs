@@ -305,3 +305,21 @@ public sealed record DetectorArmSummary(string Arm, string Description, MeanSd T
          baseline.AbsGap.Mean - AbsGap.Mean > baseline.AbsGap.Sd + AbsGap.Sd,
          Accuracy.Mean >= baseline.Accuracy.Mean - 0.01);
 }
+
+/// <summary>
+/// Two arms compared seed by seed (each seed draws its own data, the same for both): the difference of the gap's size,
+/// baseline |gap| − arm |gap|, its mean ± sd over the seeds both ran, Student's paired t (mean / (sd / √n)), and on
+/// how many of those seeds the arm's |gap| is the smaller. Pairing removes what the seed's data do to both arms alike.
+/// </summary>
+public sealed record PairedGap(MeanSd Difference, double T, int Smaller)
+{
+    public static PairedGap Of(IReadOnlyCollection<DetectorRun> runs, string baseline, string arm)
+    {
+        var base_ = runs.Where(r => r.Arm == baseline).ToDictionary(r => r.Seed, r => Math.Abs(r.Scores.Gap));
+        var diffs = runs.Where(r => r.Arm == arm && base_.ContainsKey(r.Seed))
+            .Select(r => base_[r.Seed] - Math.Abs(r.Scores.Gap)).ToList();
+        var d = MeanSd.Of(diffs);
+        double t = d.Count > 1 && d.Sd > 0 ? d.Mean / (d.Sd / Math.Sqrt(d.Count)) : double.NaN;
+        return new PairedGap(d, t, diffs.Count(x => x > 0));
+    }
+}

@@ -64,6 +64,23 @@ public class DetectorTests
     }
 
     [Test]
+    public void PairedGapComparesTheSizesOfTheGapsSeedBySeed()
+    {
+        static DetectorRun Run(string arm, ulong seed, double gap) =>
+            new(arm, seed, new DetectorMeasures(1 - gap, 1, gap, 0.9, 0.95, 0.01), 1, 0.01, 1, 1);
+        // a: 0.20, 0.10, 0.30 (and seed 4, which c did not run); c: −0.05 (a reversed gap counts by its size), 0.12,
+        // 0.10. Differences 0.15, −0.02, 0.20: mean 0.11, sd 0.1153, t = 0.11 / (0.1153 / √3) = 1.65.
+        DetectorRun[] runs = [Run("a", 1, 0.2), Run("a", 2, 0.1), Run("a", 3, 0.3), Run("a", 4, 0.5),
+            Run("c", 1, -0.05), Run("c", 2, 0.12), Run("c", 3, 0.1)];
+        var p = PairedGap.Of(runs, "a", "c");
+        Assert.That(p.Difference.Count, Is.EqualTo(3));
+        Assert.That(p.Difference.Mean, Is.EqualTo(0.11).Within(1e-12));
+        Assert.That(p.Difference.Sd, Is.EqualTo(Math.Sqrt((0.04 * 0.04 + 0.13 * 0.13 + 0.09 * 0.09) / 2)).Within(1e-12));
+        Assert.That(p.T, Is.EqualTo(0.11 / (p.Difference.Sd / Math.Sqrt(3))).Within(1e-12));
+        Assert.That(p.Smaller, Is.EqualTo(2));
+    }
+
+    [Test]
     public void StoppedRunsReturnWhatFinished()
     {
         var (digitsTrain, digitsTest) = Mnist.Load(TestPaths.Slice);
