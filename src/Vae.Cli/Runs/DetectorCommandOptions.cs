@@ -55,8 +55,8 @@ public static class DetectorCommandOptions
         .Option("combine", "product", "latent-density: combine per-dimension weights by max or product", "max|product")
         .Option("alpha", "0.001", "latent-density: smoothing α added to each histogram bin's density", "A")
         .Option("bins", "10", "latent-density: histogram bins per latent dimension", "N")
-        .Option("power", "0.2", "latent-density: temperature τ, P ∝ w^τ (1 = as the paper, 0 = uniform)", "T")
-        .Option("cap", "50", "latent-density: no P above this multiple of uniform (the excess spread over the rest; " +
+        .Option("power", "0.3", "latent-density: temperature τ, P ∝ w^τ (1 = as the paper, 0 = uniform)", "T")
+        .Option("cap", "30", "latent-density: no P above this multiple of uniform (the excess spread over the rest; " +
             "inf = none)", "C");
 
     public static DetectorOptions GetDetectorOptions(this ArgParser p, int epochs, int threads)

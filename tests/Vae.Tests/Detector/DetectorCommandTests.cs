@@ -72,7 +72,7 @@ public class DetectorCommandTests
         string outDir = tmp.File("exp");
         var r = CliRun.Run(["dbvae-experiment", "--out", outDir, "--seeds", "2", "--epochs", "1", "--batch-size", "16",
             "--hidden", "32", "--latent", "4", "--train-positives", "0", "--train-negatives", "0", "--a-positives", "0.1",
-            "--arms", "a-classifier:vae-weight=0;c-capped:sampling=latent-density,combine=product,cap=5;d-oracle:sampling=oracle",
+            "--arms", "a-classifier;c-capped:sampling=latent-density,combine=product,cap=5;d-oracle",   // built-ins by name
             .. Data]);
         Assert.That(r.Code, Is.EqualTo(0), r.ToString());
         var csv = File.ReadAllLines(Path.Combine(outDir, "results.csv"));
@@ -81,6 +81,8 @@ public class DetectorCommandTests
         string md = File.ReadAllText(Path.Combine(outDir, "results.md"));
         Assert.That(md, Does.Contain("| a-classifier |").And.Contain("| c-capped |").And.Contain("Target against " +
             "a-classifier"));
+        Assert.That(md, Does.Contain("**a-classifier**: classifier only").And.Contain("**d-oracle**: λ 0.00128, β 1, " +
+            "latent 4, positives oracle"));
         Assert.That(File.ReadAllText(Path.Combine(outDir, "tpr.svg")), Does.StartWith("<svg").And.Contain("d-oracle"));
         Assert.That(File.Exists(Path.Combine(outDir, "probabilities.png")), Is.True);
     }

@@ -75,7 +75,8 @@ public class DetectorTests
         var p = PairedGap.Of(runs, "a", "c");
         Assert.That(p.Difference.Count, Is.EqualTo(3));
         Assert.That(p.Difference.Mean, Is.EqualTo(0.11).Within(1e-12));
-        Assert.That(p.Difference.Sd, Is.EqualTo(Math.Sqrt((0.04 * 0.04 + 0.13 * 0.13 + 0.09 * 0.09) / 2)).Within(1e-12));
+        double sd = Math.Sqrt((0.04 * 0.04 + 0.13 * 0.13 + 0.09 * 0.09) / 2);
+        Assert.That(p.Difference.Sd, Is.EqualTo(sd).Within(1e-12));
         Assert.That(p.T, Is.EqualTo(0.11 / (p.Difference.Sd / Math.Sqrt(3))).Within(1e-12));
         Assert.That(p.Smaller, Is.EqualTo(2));
     }
