@@ -302,7 +302,9 @@ public sealed record DetectorArmSummary(string Arm, string Description, MeanSd T
     /// </summary>
     public (bool HalvesGap, bool BeyondSpread, bool AccuracyKept) Target(DetectorArmSummary baseline) =>
         (AbsGap.Mean <= baseline.AbsGap.Mean / 2,
-         baseline.AbsGap.Mean - AbsGap.Mean > baseline.AbsGap.Sd + AbsGap.Sd,
+         // one seed has no spread to be beyond
+         AbsGap.Count > 1 && baseline.AbsGap.Count > 1
+            && baseline.AbsGap.Mean - AbsGap.Mean > baseline.AbsGap.Sd + AbsGap.Sd,
          Accuracy.Mean >= baseline.Accuracy.Mean - 0.01);
 }
 

@@ -82,6 +82,21 @@ public class DetectorTests
     }
 
     [Test]
+    public void TheTargetNeedsASpreadToBeBeyond()
+    {
+        var arms = new[] { DetectorArm.Parse("a:vae-weight=0,sampling=uniform", Options(), 3),
+            DetectorArm.Parse("c", Options(), 3) };
+        static DetectorRun Run(string arm, ulong seed, double gap) =>
+            new(arm, seed, new DetectorMeasures(1 - gap, 1, gap, 0.9, 0.95, 0.01), 1, 0.01, 1, 1);
+        var one = new[] { Run("a", 1, 0.3), Run("c", 1, 0.01) };
+        Assert.That(DetectorArmSummary.Of(arms[1], one).Target(DetectorArmSummary.Of(arms[0], one)).BeyondSpread,
+            Is.False, "one seed each");
+        var two = new[] { Run("a", 1, 0.3), Run("a", 2, 0.32), Run("c", 1, 0.01), Run("c", 2, 0.02) };
+        Assert.That(DetectorArmSummary.Of(arms[1], two).Target(DetectorArmSummary.Of(arms[0], two)),
+            Is.EqualTo((true, true, true)));
+    }
+
+    [Test]
     public void StoppedRunsReturnWhatFinished()
     {
         var (digitsTrain, digitsTest) = Mnist.Load(TestPaths.Slice);
