@@ -16,7 +16,7 @@ public sealed class BenchMatmulCommand : ICommand
 
     // (m, n, k, transA, transB): the 784-400 layer's forward (x·Wᵀ), the decoder's 400→784 forward, dW = dYᵀ·X,
     // dX = dY·W, and a square reference.
-    private static readonly (int M, int N, int K, bool TransA, bool TransB)[] Shapes =
+    private static readonly (int M, int N, int K, bool TransA, bool TransB)[] VaeShapes =
     [
         (128, 400, 784, false, true),
         (128, 784, 400, false, true),
@@ -25,8 +25,22 @@ public sealed class BenchMatmulCommand : ICommand
         (1024, 1024, 1024, false, false),
     ];
 
+    // Every distinct product of one training step of Burda et al.'s 784-200-200-50 model at their batch of 20:
+    // forward x·Wᵀ, weight gradients dYᵀ·X, input gradients dY·W (the μ and log σ² heads share shapes).
+    private static readonly (int M, int N, int K, bool TransA, bool TransB)[] BurdaShapes =
+    [
+        (20, 200, 784, false, true), (20, 200, 200, false, true), (20, 50, 200, false, true),
+        (20, 200, 50, false, true), (20, 784, 200, false, true),
+        (200, 784, 20, true, false), (200, 200, 20, true, false), (50, 200, 20, true, false),
+        (200, 50, 20, true, false), (784, 200, 20, true, false),
+        (20, 200, 200, false, false), (20, 200, 50, false, false), (20, 50, 200, false, false),
+        (20, 200, 784, false, false),
+    ];
+
     private ArgParser Parser() => new ArgParser(Name, Summary)
         .Option("threads", "0", "threads for both libraries; 0 = all cores", "N")
+        .Option("shapes", "vae", "which products: vae (the default model at batch 128, and 1024³) or burda "
+            + "(every product of a step of the 784-200-200-50 model at batch 20)", "SET")
         .Option("isa", "auto", "instruction set of our kernel: auto (the one training uses), avx512, avx2, portable",
             "NAME")
         .Option("repeats", "20", "timed repetitions per shape; the best one is reported", "N")
@@ -43,6 +57,7 @@ public sealed class BenchMatmulCommand : ICommand
         int repeats = parser.GetInt("repeats", 1, 1000), warmup = parser.GetInt("warmup", 0, 1000);
         double minMs = parser.GetDouble("min-ms", 0, 60_000);
         if (threads == 0) threads = Environment.ProcessorCount;
+        var shapes = parser.GetChoice("shapes", "vae", "burda") == "burda" ? BurdaShapes : VaeShapes;
         bool cpuTime = parser.GetFlag("cpu-time");
         if (cpuTime && (threads != 1 || !OperatingSystem.IsLinux()))
             throw new UsageException("--cpu-time needs --threads 1 on Linux (other threads' time is not counted)");
@@ -64,8 +79,8 @@ public sealed class BenchMatmulCommand : ICommand
             (blas == null ? "" : $"; OpenBLAS core: {blas.CoreName}"));
         var rng = new Random(1234);
         bool allMatch = true;
-        Console.Out.WriteLine("m,n,k,trans_a,trans_b,isa,threads,gflops,openblas_gflops");
-        foreach (var (m, n, k, ta, tb) in Shapes)
+        Console.Out.WriteLine("m,n,k,trans_a,trans_b,isa,threads,gflops,openblas_gflops,us,openblas_us");
+        foreach (var (m, n, k, ta, tb) in shapes)
         {
             float[] a = Random(rng, m * k), b = Random(rng, k * n), c = new float[m * n], reference = new float[m * n];
             double flops = 2.0 * m * n * k;
@@ -88,7 +103,9 @@ public sealed class BenchMatmulCommand : ICommand
             }
             Console.Out.WriteLine(string.Join(',', m, n, k, ta ? 1 : 0, tb ? 1 : 0, path, threads,
                 (flops / ours / 1e9).ToString("F1", CultureInfo.InvariantCulture),
-                theirs is { } t ? (flops / t / 1e9).ToString("F1", CultureInfo.InvariantCulture) : ""));
+                theirs is { } t ? (flops / t / 1e9).ToString("F1", CultureInfo.InvariantCulture) : "",
+                (ours * 1e6).ToString("F1", CultureInfo.InvariantCulture),
+                theirs is { } t2 ? (t2 * 1e6).ToString("F1", CultureInfo.InvariantCulture) : ""));
         }
         return allMatch ? ExitCodes.Ok : ExitCodes.Failed;
     }

@@ -331,8 +331,12 @@ public static unsafe partial class Gemm
                 float* s = src + (long)x * ld, d = dst + x;
                 int p = 0;
                 for (; p <= kc - 8; p += 8) Transpose8x8(s + p, ld, d + p * width, width);
-                for (; p < kc; p++)
-                    for (int r = 0; r < 8; r++) d[p * width + r] = s[(long)r * ld + p];
+                // The last kc mod 8 values of k: one more 8×8 block ending at kc, which writes some already-packed
+                // values again (the same ones). Element by element this tail cost more than the blocks before it.
+                if (p < kc && kc >= 8) Transpose8x8(s + kc - 8, ld, d + (kc - 8) * width, width);
+                else
+                    for (; p < kc; p++)
+                        for (int r = 0; r < 8; r++) d[p * width + r] = s[(long)r * ld + p];
             }
         }
         for (; x < count; x++)
