@@ -133,15 +133,7 @@ public sealed class Tape
     /// entry and again on return: each is cleared right after its node's backward has read it, while still in cache,
     /// instead of all of them in a pass of their own up front. So intermediate gradients are not kept after the call.
     /// </summary>
-    public void Backward(Tensor loss) => Backward(loss, gradReady: null);
-
-    /// <summary>
-    /// <see cref="Backward(Tensor)"/>, calling <paramref name="gradReady"/> for each input tensor (parameters included)
-    /// as soon as its gradient is final: right after the backward of the last recorded op that reads it. Its value is
-    /// then no longer needed by the pass either (only the ops that read a tensor use it backward), so an optimizer can
-    /// update a parameter there, while its gradient (just written) and its value (just read) are still in cache.
-    /// </summary>
-    public void Backward(Tensor loss, Action<Tensor>? gradReady)
+    public void Backward(Tensor loss)
     {
         if (!RecordsGradients)
             throw new InvalidOperationException("this tape is for inference (RecordsGradients = false)");
@@ -152,7 +144,6 @@ public sealed class Tape
         if (_backwardRunning)
             foreach (var node in _nodes) node.Out.ClearGradStorage();
         _backwardRunning = true;
-        if (gradReady != null) CountUses();
         loss.Grad[0] = 1f;
         var profile = Profile;
         profile?.CloseForward();
@@ -164,38 +155,7 @@ public sealed class Tape
             node.RunBackward();
             node.Out.Grad.Clear();
             profile?.AddBackward(node.Kind, Stopwatch.GetTimestamp() - start);
-            if (gradReady == null) continue;
-            Release(node.A, gradReady);
-            Release(node.B, gradReady);
-            Release(node.C, gradReady);
         }
         _backwardRunning = false;
-    }
-
-    /// <summary>Sets every input's <see cref="Tensor.PendingUses"/> to the number of recorded ops that propagate into
-    /// it.</summary>
-    private void CountUses()
-    {
-        // Explicit A, B, C rather than Node.Inputs, whose iterator would allocate every step.
-        for (int i = 0; i < _count; i++)
-        {
-            var node = _nodes[i];
-            if (node.A != null) node.A.PendingUses = 0;
-            if (node.B != null) node.B.PendingUses = 0;
-            if (node.C != null) node.C.PendingUses = 0;
-        }
-        for (int i = 0; i < _count; i++)
-        {
-            var node = _nodes[i];
-            if (!node.Out.RequiresGrad) continue;
-            if (node.A is { RequiresGrad: true }) node.A.PendingUses++;
-            if (node.B is { RequiresGrad: true }) node.B.PendingUses++;
-            if (node.C is { RequiresGrad: true }) node.C.PendingUses++;
-        }
-    }
-
-    private static void Release(Tensor? input, Action<Tensor> gradReady)
-    {
-        if (input is { RequiresGrad: true } && --input.PendingUses == 0) gradReady(input);
     }
 }

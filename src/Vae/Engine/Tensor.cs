@@ -17,10 +17,6 @@ public sealed class Tensor
     private int _gradOffset;
     private int _capacity;
 
-    /// <summary>During <see cref="Tape.Backward(Tensor, Action{Tensor}?)"/>: how many recorded ops that read this tensor
-    /// have yet to run their backward (when it reaches 0 the gradient is final).</summary>
-    internal int PendingUses;
-
     /// <summary>A name for debugging and graph output, e.g. "fc1.weight" or "relu#3".</summary>
     public string Name { get; set; }
 

@@ -43,63 +43,29 @@ public sealed class Adam
     public int Threads { get; set; }
 
     /// <summary>One step: updates <paramref name="p"/> from <paramref name="g"/>, and leaves g all 0.</summary>
-    public void Update(Span<float> p, Span<float> g)
-    {
-        CheckWhole(p, g);
-        BeginStep();
-        UpdateSlice(p, g, 0, scalar: false);
-    }
+    public void Update(Span<float> p, Span<float> g) => Update(p, g, scalar: false);
 
     /// <summary>The same step by the scalar loop alone: the twin the vector loop is tested against.</summary>
-    internal void UpdateScalar(Span<float> p, Span<float> g)
-    {
-        CheckWhole(p, g);
-        BeginStep();
-        UpdateSlice(p, g, 0, scalar: true);
-    }
+    internal void UpdateScalar(Span<float> p, Span<float> g) => Update(p, g, scalar: true);
 
-    private void CheckWhole(Span<float> p, Span<float> g)
+    private unsafe void Update(Span<float> p, Span<float> g, bool scalar)
     {
         if (p.Length != M.Length || g.Length != M.Length)
             throw new ArgumentException("buffer sizes do not match the optimizer");
-    }
-
-    private float _stepSize, _invSqrtC2;
-
-    /// <summary>
-    /// Starts a step that then updates the parameters a slice at a time with <see cref="UpdateSlice"/> (each exactly
-    /// once), e.g. as the backward pass finishes each parameter's gradient. Same result as one <see cref="Update"/>.
-    /// </summary>
-    public void BeginStep()
-    {
         Step++;
         float c1 = 1f - MathF.Pow(Beta1, Step);
         float c2 = 1f - MathF.Pow(Beta2, Step);
-        _stepSize = LearningRate / c1;
-        _invSqrtC2 = 1f / MathF.Sqrt(c2);
-    }
-
-    /// <summary>Updates the parameters p = values[offset..] from g = gradients[offset..] (their moments are
-    /// M and V from <paramref name="offset"/>) in the step <see cref="BeginStep"/> started; leaves g all 0.</summary>
-    public void UpdateSlice(Span<float> p, Span<float> g, int offset) => UpdateSlice(p, g, offset, scalar: false);
-
-    private unsafe void UpdateSlice(Span<float> p, Span<float> g, int offset, bool scalar)
-    {
-        if (Step == 0) throw new InvalidOperationException("BeginStep first");
-        if (g.Length != p.Length || offset < 0 || offset > M.Length - p.Length)
-            throw new ArgumentException("slice does not match the optimizer's buffers");
         fixed (float* pp = p, pg = g, pm = M, pv = V)
         {
             var job = new Job
             {
-                P = pp, G = pg, M = pm + offset, V = pv + offset, Length = p.Length,
+                P = pp, G = pg, M = pm, V = pv, Length = p.Length,
                 Beta1 = Beta1, Beta2 = Beta2, Epsilon = Epsilon,
-                StepSize = _stepSize, InvSqrtC2 = _invSqrtC2, Scalar = scalar,
+                StepSize = LearningRate / c1, InvSqrtC2 = 1f / MathF.Sqrt(c2), Scalar = scalar,
             };
-            // Large buffers (the default VAE has 650k parameters) are split in contiguous parts over the cores; so are
-            // the larger layers when they are updated one by one (40,000 weights take ~30 µs, a split a few).
+            // Large buffers (the default VAE has 650k parameters) are split in contiguous parts over the cores.
             int threads = Threads > 0 ? Threads : Environment.ProcessorCount;
-            job.Parts = p.Length < 1 << 14 ? 1 : Math.Min(8, 2 * threads);
+            job.Parts = p.Length < 1 << 16 ? 1 : Math.Min(8, 2 * threads);
             if (job.Parts == 1) UpdateRange(ref job, 0, p.Length);
             else Kernels.WorkerPool.Run(job.Parts, threads, &RunPart, &job);
         }

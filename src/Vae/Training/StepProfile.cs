@@ -22,14 +22,6 @@ public sealed class StepProfile
 
     internal void Add(StepPhase phase, long ticks) => _phases[(int)phase] += ticks;
 
-    /// <summary>Re-books time measured inside one phase (Adam's updates inside the backward pass) to
-    /// another.</summary>
-    internal void Move(StepPhase from, StepPhase to, long ticks)
-    {
-        _phases[(int)from] -= ticks;
-        _phases[(int)to] += ticks;
-    }
-
     /// <summary>Total seconds spent in <paramref name="phase"/>.</summary>
     public double Seconds(StepPhase phase) => _phases[(int)phase] / (double)Stopwatch.Frequency;
 

@@ -58,17 +58,6 @@ public sealed class Trainer
         _noise = new Rng(options.Seed, RngStreams.Noise);
         Optimizer = optimizer ?? new Adam(model.Parameters.Count, options.LearningRate, epsilon: options.AdamEpsilon);
         Optimizer.Threads = options.Threads;
-        var parameters = model.Parameters.Tensors;
-        _parameterIndex = new Dictionary<Tensor, int>(parameters.Count, ReferenceEqualityComparer.Instance);
-        _parameterOffset = new int[parameters.Count];
-        _updated = new bool[parameters.Count];
-        for (int i = 0, offset = 0; i < parameters.Count; offset += parameters[i].Length, i++)
-        {
-            _parameterIndex[parameters[i]] = i;
-            _parameterOffset[i] = offset;
-        }
-        _onGradReady = UpdateParameter;
-        UpdateDuringBackward = (options.Threads > 0 ? options.Threads : Environment.ProcessorCount) == 1;
         _batchesPerEpoch = BatchesPerEpoch(trainCount);
         if (resume == null)
         {
@@ -80,34 +69,6 @@ public sealed class Trainer
             State = resume;
             _noise.SetState(resume.Noise ?? throw new ArgumentException("the resume state has no noise stream"));
         }
-    }
-
-    // The update inside the backward pass: parameter tensor → its index, its offset in the flat buffers, and whether
-    // this step has updated it yet.
-    private readonly Dictionary<Tensor, int> _parameterIndex;
-    private readonly int[] _parameterOffset;
-    private readonly bool[] _updated;
-    private readonly Action<Tensor> _onGradReady;
-    private long _updateTicks;
-
-    /// <summary>
-    /// Whether Adam updates each parameter inside the backward pass, as soon as its gradient is final, rather than all
-    /// of them after it. The results are the same bits either way: each parameter sees the same gradient and the same
-    /// arithmetic. Inside, the gradient just written and the weights just read are still in cache: at the paper's batch
-    /// of 20, whose step streams the 0.42 M weights, gradients and moments several times, one thread's step was ~13%
-    /// faster (k = 1; ~5% at k = 5). With two threads it was 8–12% slower (fourteen small parallel updates instead of
-    /// one large one), so the default is on for one thread only (docs/benchmarks.md). Off whenever gradients are
-    /// clipped, which needs all of them first.
-    /// </summary>
-    public bool UpdateDuringBackward { get; set; }
-
-    private void UpdateParameter(Tensor t)
-    {
-        if (!_parameterIndex.TryGetValue(t, out int i) || _updated[i]) return;
-        long start = _profile == null ? 0 : Stopwatch.GetTimestamp();
-        Optimizer.UpdateSlice(t.Data, t.Grad, _parameterOffset[i]);
-        _updated[i] = true;
-        if (_profile != null) _updateTicks += Stopwatch.GetTimestamp() - start;
     }
 
     private StepProfile? _profile;
@@ -213,27 +174,11 @@ public sealed class Trainer
         if (!float.IsFinite(loss)) throw new NonFiniteLossException(epoch, State.BatchInEpoch + 1, Optimizer.Step + 1, loss);
         Lap(StepPhase.Forward, ref clock);
 
-        if (UpdateDuringBackward && Options.ClipGradNorm <= 0)
-        {
-            Array.Clear(_updated);
-            _updateTicks = 0;
-            Optimizer.BeginStep();
-            _tape.Backward(f.Loss, _onGradReady);   // into gradients the last Adam update left at 0
-            Lap(StepPhase.Backward, ref clock);
-            var parameters = Model.Parameters.Tensors;
-            for (int i = 0; i < parameters.Count; i++)   // any parameter the loss did not reach: its moments still move
-                if (!_updated[i]) UpdateParameter(parameters[i]);
-            Lap(StepPhase.Optimizer, ref clock);
-            _profile?.Move(StepPhase.Backward, StepPhase.Optimizer, _updateTicks);
-        }
-        else
-        {
-            _tape.Backward(f.Loss);   // into gradients the last Adam update left at 0
-            Lap(StepPhase.Backward, ref clock);
-            if (Options.ClipGradNorm > 0) ClipGradients(Options.ClipGradNorm);
-            Optimizer.Update(Model.Parameters.Values, Model.Parameters.Grads);
-            Lap(StepPhase.Optimizer, ref clock);
-        }
+        _tape.Backward(f.Loss);   // into gradients the last Adam update left at 0
+        Lap(StepPhase.Backward, ref clock);
+        if (Options.ClipGradNorm > 0) ClipGradients(Options.ClipGradNorm);
+        Optimizer.Update(Model.Parameters.Values, Model.Parameters.Grads);
+        Lap(StepPhase.Optimizer, ref clock);
         if (_profile != null) _profile.Steps++;
 
         State.EpochSums.Add(f.Nats, f.Reconstruction, f.Kl, b);
