@@ -109,12 +109,32 @@ public class GemmTests
 
     // Larger shapes that cross the KC/MC/NC cache blocks, uneven splits between threads, and the VAE's own shapes.
     [TestCase(193, 97, 385), TestCase(385, 33, 200), TestCase(9, 1601, 20)]
-    [TestCase(128, 400, 784), TestCase(400, 784, 128)]
+    [TestCase(128, 400, 784), TestCase(400, 784, 128), TestCase(20, 200, 784), TestCase(20, 784, 200)]
     public void BlockedShapesMatchNaive(int m, int n, int k)
     {
         var failures = new List<string>();
         CheckAll(new Random(m * 31 + n * 7 + k), m, n, k, failures);
         Assert.That(failures, Is.Empty, string.Join("\n", failures.Take(10)));
+    }
+
+    [Test]
+    public void BReadInPlaceGivesThePackedPathsBits()
+    {
+        // Up to Gemm.DirectBMaxRows rows of A the kernels read a row-major B in place; with more rows they read packed
+        // panels. The first 20 rows of a 40-row product must be the 20-row product, bit for bit, on every path.
+        const int n = 200, k = 784;
+        var rng = new Random(11);
+        float[] a = RandomArray(rng, 40 * k), b = RandomArray(rng, k * n), c0 = RandomArray(rng, 40 * n);
+        Assert.That(20, Is.LessThanOrEqualTo(Gemm.DirectBMaxRows));
+        Assert.That(40, Is.GreaterThan(Gemm.DirectBMaxRows));
+        foreach (var path in Enum.GetValues<GemmPath>().Where(Gemm.IsSupported))
+        foreach (bool acc in new[] { false, true })
+        {
+            float[] packed = (float[])c0.Clone(), direct = c0[..(20 * n)];
+            Gemm.Multiply(path, a, b, 40, n, k, false, false, packed, acc, threads: 1);
+            Gemm.Multiply(path, a, b, 20, n, k, false, false, direct, acc, threads: 1);
+            Assert.That(direct, Is.EqualTo(packed[..(20 * n)]).AsCollection, $"{path}, accumulate {acc}");
+        }
     }
 
     [Test]
