@@ -54,7 +54,7 @@ public sealed class Evaluator(int batchSize = 1000, int threads = 0)
             _x.Reshape(b, model.Config.Input, false);
             _eps.Reshape(b * k, model.Latent, false);
             data.FillBatch(_indices.AsSpan(0, b), _x.Data);
-            if (model.IsVariational) rng.FillGaussian(_eps.Data);
+            if (model.IsVariational) rng.FillGaussian(_eps.Data, threads);
             _tape.Reset();
             var f = bound.Loss(_tape, model, batch, new StepContext(0, 1));
             sums.Add(f.Nats, f.Reconstruction, f.Kl, b);

@@ -50,7 +50,7 @@ public static class ImportanceWeighted
             x.Reshape(n, d, false); xk.Reshape(n * k, d, false); eps.Reshape(n * k, j, false); logW.Reshape(n, k, false);
             muK.Reshape(n * k, j, false); logVarK.Reshape(n * k, j, false);
             data.FillBatch(idx.AsSpan(0, n), x.Data);
-            rng.FillGaussian(eps.Data);
+            rng.FillGaussian(eps.Data, threads);
 
             // Encode each image once, then give each of its K samples a copy of its row (and of the image, the target).
             tape.Reset();

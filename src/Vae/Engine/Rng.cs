@@ -86,6 +86,55 @@ public sealed class Rng
         for (int i = 0; i < dest.Length; i++) dest[i] = NextGaussian();
     }
 
+    private double[] _uniforms = [];
+
+    /// <summary>
+    /// <see cref="FillGaussian(Span{float})"/> (its twin) with the Box–Muller transform split over
+    /// <paramref name="threads"/> (0 = all cores): the uniforms are drawn in stream order first, which is cheap, and
+    /// then each pair's log, square root, cosine and sine — ~60 ns of libm a pair, a twentieth of an IWAE k = 5 step
+    /// at the paper's batch — run in parallel. The same values in the same places, and the same state after.
+    /// </summary>
+    public unsafe void FillGaussian(Span<float> dest, int threads)
+    {
+        int start = 0;
+        if (dest.Length > 0 && _hasSpare) { dest[0] = _spare; _hasSpare = false; start = 1; }
+        int pairs = (dest.Length - start + 1) / 2;
+        if (pairs == 0) return;
+        if (_uniforms.Length < 2 * pairs) _uniforms = new double[2 * pairs];
+        for (int i = 0; i < pairs; i++)
+        {
+            _uniforms[2 * i] = 1.0 - NextDouble();   // as NextGaussian: u1 in (0, 1], then u2
+            _uniforms[2 * i + 1] = NextDouble();
+        }
+        float spare = 0;
+        fixed (float* d = dest)
+        fixed (double* u = _uniforms)
+        {
+            var body = new BoxMuller(u, d + start, dest.Length - start, &spare);
+            // A pair costs about as much as 64 additions: the cut-off of RowParallel is counted in additions.
+            Kernels.RowParallel.For(ref body, pairs, 64L * pairs, threads);
+        }
+        // As NextGaussian: the last pair's second value stays in _spare, handed out next only if the length was odd.
+        _hasSpare = (dest.Length - start) % 2 == 1;
+        _spare = _hasSpare ? spare : dest[^1];
+    }
+
+    /// <summary>Pairs [start, end): dest[2i] = r·cos θ, dest[2i+1] = r·sin θ (the spare past the end).</summary>
+    private readonly unsafe struct BoxMuller(double* u, float* dest, int length, float* spare) : Kernels.IRangeBody
+    {
+        public void Run(int start, int end)
+        {
+            for (int i = start; i < end; i++)
+            {
+                double r = Math.Sqrt(-2.0 * Math.Log(u[2 * i]));
+                dest[2 * i] = (float)(r * Math.Cos(2 * Math.PI * u[2 * i + 1]));
+                float second = (float)(r * Math.Sin(2 * Math.PI * u[2 * i + 1]));
+                if (2 * i + 1 < length) dest[2 * i + 1] = second;
+                else *spare = second;
+            }
+        }
+    }
+
     /// <summary>Fisher–Yates shuffle in place.</summary>
     public void Shuffle(Span<int> values)
     {

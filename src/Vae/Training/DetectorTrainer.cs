@@ -176,7 +176,7 @@ public sealed class DetectorTrainer
         for (int i = 0; i < h; i++) _drawn[i] = _negatives[(start + i) % _negatives.Length];
         _data.Negatives.FillBatch(_drawn, x[(h * input)..]);
         // ε ~ N(0, I): the step's only randomness (none for the classifier alone)
-        if (Options.Objective.VaeWeight > 0) _noise.FillGaussian(_batch.Eps.Data);
+        if (Options.Objective.VaeWeight > 0) _noise.FillGaussian(_batch.Eps.Data, Options.Threads);
 
         _tape.Reset();
         var f = Options.Objective.Loss(_tape, Model, _batch, new StepContext(State.Step, BatchesPerEpoch));

@@ -165,7 +165,7 @@ public sealed class Trainer
         train.FillBatch(indices, x.Data, use: (ulong)Optimizer.Step, Options.Threads);   // use: keys binarisation
         for (int i = 0; i < b; i++) _batch.LabelBuffer[i] = train.Labels[indices[i]];
         Lap(StepPhase.Batch, ref clock);
-        if (Model.IsVariational) _noise.FillGaussian(eps.Data);   // ε ~ N(0, I): the only randomness of the step
+        if (Model.IsVariational) _noise.FillGaussian(eps.Data, Options.Threads);   // ε ~ N(0, I), the step's one draw
         Lap(StepPhase.Noise, ref clock);
 
         _tape.Reset();
