@@ -11,10 +11,10 @@ public static partial class Ops
     private static readonly float HalfLogTwoPi = 0.5f * MathF.Log(2f * MathF.PI);
 
     /// <summary>
-    /// An element of an op built on exp weighs this many plain elements in RowParallel's cut-off: Vector.Exp costs
-    /// ~2.2 ns an element here, an add ~0.1. So the paper's batch of 20 (15,680 logits) is split over the threads too.
+    /// An element of an op built on exp weighs this many plain elements in RowParallel's cut-off, so the paper's batch
+    /// of 20 (15,680 logits) is split over the threads too.
     /// </summary>
-    private const int ExpCost = 8;
+    private const int ExpCost = IUnaryOp.ExpCost;
 
     /// <summary>
     /// Binary cross-entropy with logits, summed per row: Σ_c max(l,0) − l·t + log(1 + e^−|l|).
