@@ -435,8 +435,8 @@ public static unsafe partial class Gemm
 
     /// <summary>
     /// Computes one MR×NR tile of C from an MR-row panel of packed A and NR columns of B, rows ldb apart (NR for a
-    /// packed panel, B's own row length when it is read in place): c = (load ? c : 0) + Σ_p a[p*MR + r] · b[p*ldb + x].
-    /// The tile lives in registers for the whole K loop.
+    /// packed panel, B's own row length when it is read in place):
+    /// c = (load ? c : 0) + Σ_p a[p*MR + r] · b[p*ldb + x]. The tile lives in registers for the whole K loop.
     /// </summary>
     private interface IMicroKernel
     {
