@@ -59,8 +59,9 @@ public class Review16Tests
     [Test]
     public void TransposingPackGivesTheCopyingPacksBits()
     {
-        // op(A)·op(B) with A or B stored transposed must give the bits of the same product stored plainly: both pack the
-        // same panels (one by TransposePanel, the other by CopyPanel). m > DirectBMaxRows, so B is packed either way.
+        // op(A)·op(B) with A or B stored transposed must give the bits of the same product stored plainly: both pack
+        // the same panels (one by TransposePanel, the other by CopyPanel). m > DirectBMaxRows, so B is packed either
+        // way.
         var rng = new Random(2);
         var failures = new List<string>();
         var ks = Enumerable.Range(1, 40).Concat(new[] { 63, 64, 65, 71, 193, 197, 199, 203, 391 }).ToArray();
@@ -149,7 +150,8 @@ public class Review16Tests
                 float[] seq = new float[n], par = new float[n];
                 a.FillGaussian(seq);
                 b.FillGaussian(par, 2);
-                if (!par.AsSpan().SequenceEqual(seq) || a.GetState() != b.GetState()) Interlocked.Increment(ref mismatches);
+                if (!par.AsSpan().SequenceEqual(seq) || a.GetState() != b.GetState())
+                    Interlocked.Increment(ref mismatches);
             }
         })).ToArray();
         foreach (var t in threads) t.Start();
