@@ -98,8 +98,11 @@ public static partial class Ops
         where TOp : struct, IUnaryOp
     {
         var node = tape.Record(kind, backward, x.Rows, x.Cols, x);
-        var body = new MapRows<TOp>(x, node.Out);
-        RowParallel.For(ref body, x.Rows, (long)x.Length * TOp.Cost, tape.Threads);   // tanh of 20×200 is split too
+        // Cut into blocks of whole vectors, not rows: Map computes a range's last Length mod W elements with the scalar
+        // op, which for tanh, exp, … differs from the vector form in the last bits, so a cut inside a vector would
+        // make the result depend on the thread count. Only the tensor's own tail is scalar, at any thread count.
+        var body = new MapBlocks<TOp>(x, node.Out);
+        RowParallel.For(ref body, MapBlocks<TOp>.Count(x.Length), (long)x.Length * TOp.Cost, tape.Threads);
         return node.Out;
     }
 
@@ -111,12 +114,16 @@ public static partial class Ops
         RowParallel.For(ref body, node.Out.Rows, node.Out.Length, node.Threads);
     }
 
-    /// <summary>y = Op(x) on rows [start, end).</summary>
-    private readonly struct MapRows<TOp>(Tensor x, Tensor y) : IRangeBody where TOp : struct, IUnaryOp
+    /// <summary>y = Op(x) on blocks [start, end) of <see cref="Block"/> elements (the last one shorter).</summary>
+    private readonly struct MapBlocks<TOp>(Tensor x, Tensor y) : IRangeBody where TOp : struct, IUnaryOp
     {
+        private static int Block => 4 * System.Numerics.Vector<float>.Count;
+
+        public static int Count(int length) => (length + Block - 1) / Block;
+
         public void Run(int start, int end)
         {
-            int c = x.Cols, from = start * c, count = (end - start) * c;
+            int from = start * Block, count = Math.Min(x.Length, end * Block) - from;
             Elementwise.Map<TOp>(x.Data.Slice(from, count), y.Data.Slice(from, count));
         }
     }
