@@ -1,16 +1,16 @@
 using NUnit.Framework;
 using Vae.Engine;
 
-namespace Vae.Tests.Review;
+namespace Vae.Tests.Engine;
 
 /// <summary>
-/// RowParallel promises the same bits at every thread count, but Elementwise.Map computes the last Length mod W
-/// elements of each range with the scalar op (MathF.Tanh / MathF.Exp) and the rest with the vector form, which differ
-/// in the last bits. A range boundary that is not a multiple of W elements moves elements from one to the other.
-/// Since b63fe12 the exp-based ops split at 2,048 elements instead of 16,384.
+/// RowParallel promises the same bits at every thread count. Elementwise.Map computes the last Length mod W elements
+/// of a range with the scalar op (MathF.Tanh, MathF.Exp), which differs from the vector form in the last bits, so an
+/// activation is split in blocks of whole vectors: a cut at a row boundary that is not a multiple of W elements would
+/// move elements from one form to the other.
 /// </summary>
 [TestFixture]
-public class Review16ElementwiseTests
+public class ActivationThreadCountTests
 {
     private static float[] Activations(int rows, int cols, int threads, Func<Tape, Tensor, Tensor> op)
     {
@@ -21,8 +21,7 @@ public class Review16ElementwiseTests
         return op(tape, x).Data.ToArray();
     }
 
-    // 20×250 (5,000 elements): inline before b63fe12, split into 2×2,500 after (2,500 mod 8 = 4).
-    // 100×250 (25,000): split before too (12,500 mod 8 = 4): the underlying cause predates the change.
+    // Rows of 250 and 150: half of 20 or 100 rows is 2,500, 1,500 or 12,500 elements, not a multiple of 8.
     [TestCase(20, 250), TestCase(20, 150), TestCase(100, 250)]
     public void ExpBasedActivationsGiveTheSameBitsAtEveryThreadCount(int rows, int cols)
     {
