@@ -40,8 +40,8 @@ public static unsafe partial class Gemm
     private const int KcMax = 192, McMax = 192, NcMax = 1536;
 
     // Up to this many rows of A, B (row-major, not transposed) is read in place rather than packed. At the paper's
-    // batch of 20 its input-gradient products dY·W were 10–25% faster (both instruction sets; min and median of 8
-    // alternations, Cascade Lake); at 40 rows and more the packed panels were as fast or faster (batch 128: 30%).
+    // batch of 20 its input-gradient products dY·W were 3–25% faster in 15 of 16 min/median pairs (both instruction
+    // sets, 8 alternations, Cascade Lake); at 40 rows and more the packed panels were as fast or faster (batch 128: 30%).
     internal const int DirectBMaxRows = 24;
 
     /// <summary>The reference: a plain triple loop.</summary>
