@@ -11,12 +11,6 @@ public static partial class Ops
     private static readonly float HalfLogTwoPi = 0.5f * MathF.Log(2f * MathF.PI);
 
     /// <summary>
-    /// An element of an op built on exp weighs this many plain elements in RowParallel's cut-off, so the paper's batch
-    /// of 20 (15,680 logits) is split over the threads too.
-    /// </summary>
-    private const int ExpCost = IUnaryOp.ExpCost;
-
-    /// <summary>
     /// Binary cross-entropy with logits, summed per row: Σ_c max(l,0) − l·t + log(1 + e^−|l|).
     /// logits (B,D), target (B,D) in [0,1] → (B,1). The target gets no gradient.
     /// </summary>
@@ -25,7 +19,7 @@ public static partial class Ops
         CheckSameShape("BceWithLogits", logits, target);
         var node = tape.Record(OpKind.BceWithLogits, BceWithLogitsBackward, logits.Rows, 1, logits, target);
         var body = new RowSumsBody<BceWithLogitsOp>(logits, target, node.Out);
-        RowParallel.For(ref body, logits.Rows, logits.Length * ExpCost, tape.Threads);
+        RowParallel.For(ref body, logits.Rows, (long)logits.Length * IUnaryOp.ExpCost, tape.Threads);
         return node.Out;
     }
 
@@ -35,7 +29,7 @@ public static partial class Ops
         Tensor l = node.A!;
         if (!l.RequiresGrad) return;
         var body = new AccumulateRowsBody<BceWithLogitsGradOp>(l, node.B!, node.Out, l);
-        RowParallel.For(ref body, l.Rows, l.Length * ExpCost, node.Threads);
+        RowParallel.For(ref body, l.Rows, (long)l.Length * IUnaryOp.ExpCost, node.Threads);
     };
 
     /// <summary>y[r] = Σ_c Op(a[r,c], b[r,c]) on rows [start, end).</summary>
