@@ -154,11 +154,12 @@ public static class CommonOptions
     /// Refuses, before anything is allocated, a model whose largest tensor cannot be one array or whose training needs
     /// more memory than the process may use (what the machine or its container grants, as the GC sees it).
     /// </summary>
-    public static void EnsureModelFits(VaeConfig config, int batch)
+    public static void EnsureModelFits(VaeConfig config, int batch, int samples = 1)
     {
-        var f = config.Footprint(batch);
+        var f = config.Footprint(batch, samples);
         var inv = CultureInfo.InvariantCulture;
-        string what = string.Create(inv, $"a {config} model ({f.Parameters:N0} parameters) at batch {batch}");
+        string what = string.Create(inv, $"a {config} model ({f.Parameters:N0} parameters) at batch {batch}") +
+            (samples > 1 ? string.Create(inv, $" with K = {samples} samples per image") : "");
         if (f.LargestTensor > Array.MaxLength)
             throw new UsageException(string.Create(inv,
                 $"{what} needs a tensor of {f.LargestTensor:N0} values, " +

@@ -39,7 +39,10 @@ public sealed class BenchTrainCommand : ICommand
         int repeats = p.GetInt("repeats", 1, 1000);
         int threads = p.GetThreads();
         var config = p.GetModelConfig();
-        CommonOptions.EnsureModelFits(config, batch);
+        var objective = p.GetObjective();
+        try { objective.Validate(config); }
+        catch (ArgumentException e) { throw new UsageException(e.Message); }
+        CommonOptions.EnsureModelFits(config, batch, objective.SamplesPerImage);
         string dataDir = p.GetRequiredString("data");
 
         ImageSet train;
@@ -58,7 +61,6 @@ public sealed class BenchTrainCommand : ICommand
             source = "random images";
         }
 
-        var objective = p.GetObjective();
         if (p.GetChoice("binarize", "none", "dynamic") == "dynamic") train = train.WithDynamicBinarization(1);
         var model = new VaeModel(config);
         var options = new TrainOptions { BatchSize = batch, Threads = threads, Epochs = 1, Objective = objective };

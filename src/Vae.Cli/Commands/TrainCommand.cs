@@ -111,8 +111,10 @@ public sealed class TrainCommand : ICommand
             DynamicBinarization = p.GetChoice("binarize", "none", "dynamic") == "dynamic",
         };
         config = config with { Options = DebiasRunOptions.Read(p, config.Options) };
-        config.Options.Objective.Validate(config.Model);
-        CommonOptions.EnsureModelFits(config.Model, Math.Max(config.Options.BatchSize, config.Options.EvalBatchSize));
+        try { config.Options.Objective.Validate(config.Model); }
+        catch (ArgumentException e) { throw new UsageException(e.Message); }   // e.g. --objective iwae --model ae
+        CommonOptions.EnsureModelFits(config.Model, Math.Max(config.Options.BatchSize, config.Options.EvalBatchSize),
+            config.Options.Objective.SamplesPerImage);
         var model = new VaeModel(config.Model);
         CommonOptions.EnsureWritableFolder(run.Path);
         run.Lock();   // before anything in the folder is written

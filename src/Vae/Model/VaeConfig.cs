@@ -62,23 +62,27 @@ public sealed record VaeConfig
     /// <summary>
     /// A lower bound on what training this model on batches of <paramref name="batch"/> images holds in memory, and
     /// its largest single tensor, computed in doubles so that no size overflows: 4 floats per parameter (weight,
-    /// gradient, Adam's two moments) plus, per image, each layer's output before and after its activation and their
-    /// gradients. Used to refuse a model up front instead of failing deep inside an allocation.
+    /// gradient, Adam's two moments) plus each layer's output before and after its activation and their gradients,
+    /// the decoder's on <paramref name="samples"/> rows per image (the K samples of z of the IWAE objectives). Used
+    /// to refuse a model up front instead of failing deep inside an allocation.
     /// </summary>
-    public ModelFootprint Footprint(int batch)
+    public ModelFootprint Footprint(int batch, int samples = 1)
     {
         int[] widths = [Input, .. Hidden, Latent, .. Hidden.Reverse(), Input];   // every layer's input and output size
-        double parameters = 0, largest = 0, perImage = 0;
+        double parameters = 0, largest = 0, activations = 0;
         for (int i = 0; i + 1 < widths.Length; i++)
         {
             double layer = (double)widths[i] * widths[i + 1] + widths[i + 1];
             parameters += Kind == ModelKind.Vae && i == Hidden.Length ? 2 * layer : layer;   // μ and logvar
+            double rows = i > Hidden.Length ? (double)batch * samples : batch;   // the decoder runs on B·K rows
             largest = Math.Max(largest, (double)widths[i] * widths[i + 1]);
-            largest = Math.Max(largest, (double)batch * widths[i + 1]);
-            perImage += 2.0 * widths[i + 1];
+            largest = Math.Max(largest, rows * widths[i + 1]);
+            activations += 2.0 * rows * widths[i + 1];
         }
-        perImage += 3.0 * Latent + widths[0];   // logvar, ε, z, and the input batch
-        return new ModelFootprint(parameters, largest, 4 * (4 * parameters + 2 * batch * perImage));
+        // logvar; ε and z on B·K rows; the input batch (repeated to B·K rows when K > 1)
+        activations += (double)batch * Latent + 2.0 * batch * samples * Latent + (double)batch * samples * widths[0];
+        largest = Math.Max(largest, (double)batch * samples * widths[0]);
+        return new ModelFootprint(parameters, largest, 4 * (4 * parameters + 2 * activations));
     }
 
     public static string Name(Activation a) => a == Activation.Relu ? "relu" : "tanh";

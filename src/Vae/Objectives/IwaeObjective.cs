@@ -38,7 +38,8 @@ public sealed record IwaeObjective : IObjective
     public void Validate(VaeConfig model)
     {
         if (Samples < 1) throw new ArgumentException("k must be >= 1");
-        if (model.Kind != ModelKind.Vae) throw new ArgumentException($"--objective {Name} needs --model vae");
+        if (model.Kind != ModelKind.Vae)
+            throw new ArgumentException($"--objective {(Averaged ? $"elbo --k {Samples}" : Id)} needs --model vae");
     }
 
     public StepLoss Loss(Tape tape, VaeModel model, Batch batch, StepContext step)

@@ -37,6 +37,10 @@ public class ArgumentTests
         yield return Case("negative clip-grad", "train", "--clip-grad", "-1");
         yield return Case("flag given a value", "train", "--resume=yes");
         yield return Case("resume with run options", "train", "--resume", "--lr", "0.1");
+        yield return Case("iwae on an autoencoder", "train", "--objective", "iwae", "--k", "5", "--model", "ae");
+        yield return Case("averaged elbo on an autoencoder", "train", "--k", "5", "--model", "ae");
+        yield return Case("bench train iwae on an autoencoder",
+            "bench", "train", "--objective", "iwae", "--model", "ae");
         yield return Case("eval without checkpoint", "eval");
         yield return Case("sample n 0", "sample", "--checkpoint", "x", "--out", "y.png", "--n", "0");
         yield return Case("eval iwae negative", "eval", "--checkpoint", "x", "--iwae", "-1");

@@ -451,6 +451,8 @@ public class HostileFileTests
         yield return Case("one array can hold", "compare-latents", "--hidden", "50000,50000");
         yield return Case("one array can hold", "graph", "--hidden", "50000,50000");
         yield return Case("one array can hold", "bench train", "--hidden", "50000,50000");
+        yield return Case("K = 100000 samples per image", "train", "--objective", "iwae", "--k", "100000");
+        yield return Case("K = 100000 samples per image", "bench train", "--k", "100000");
         yield return Case("GiB of memory to train; this process may use",
             "train", "--hidden", string.Join(',', Enumerable.Repeat("30000", 40)));
     }
@@ -471,6 +473,20 @@ public class HostileFileTests
     {
         var config = new VaeConfig { Hidden = hidden, Latent = latent, Kind = kind };
         Assert.That(config.Footprint(128).Parameters, Is.EqualTo(new VaeModel(config).Parameters.Count));
+    }
+
+    [Test]
+    public void TheFootprintCountsTheDecoderOnKRowsPerImage()
+    {
+        var config = new VaeConfig { Hidden = [200, 200], Latent = 50 };
+        var one = config.Footprint(20);
+        var five = config.Footprint(20, samples: 5);
+        Assert.That(five.Parameters, Is.EqualTo(one.Parameters));
+        Assert.That(five.LargestTensor, Is.EqualTo(200.0 * 784), "W of the first layer, larger than 20·K rows");
+        Assert.That(config.Footprint(1000, samples: 5).LargestTensor, Is.EqualTo(5000.0 * 784), "the decoder's output");
+        // K − 1 more rows of every decoder layer (200, 200, 784 outputs, twice each: before and after the activation,
+        // then their gradients) and of ε, z and the repeated input: 4 bytes · 2 · 20 · 4 · (2·1184 + 2·50 + 784).
+        Assert.That(five.Bytes - one.Bytes, Is.EqualTo(4.0 * 2 * 20 * 4 * (2 * 1184 + 2 * 50 + 784)));
     }
 
     internal static string Text(byte[] b) => Encoding.UTF8.GetString(b);
