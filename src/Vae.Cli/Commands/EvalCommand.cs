@@ -36,6 +36,9 @@ public sealed class EvalCommand : ICommand
         bool binary = loaded.Metadata.GetValueOrDefault("data.binarize") == "dynamic";
         if (binary) test = Data.Binarization.Once(test);   // the fixed binary test set of every binarised run
         int images = p.GetInt("images", 0, int.MaxValue);
+        if (images > test.Count)
+            throw new UsageException(string.Create(CultureInfo.InvariantCulture,
+                $"option '--images' must be between 0 and {test.Count} (the test images there are), got {images}"));
         if (images > 0 && images < test.Count) test = Data.Subsets.Select(test, Enumerable.Range(0, images).ToArray());
 
         var e = Evaluator.Of(loaded.Model, test, 1000, threads, seed);
