@@ -91,16 +91,32 @@ public static class TrainingRun
             Checkpoint.Save(run.Model, model, epochMetadata);
             Checkpoint.Save(run.Resume, model, epochMetadata, trainer.Optimizer, trainer.Capture());
 
+            string? bound = BoundName(options.Objective);
+            var t = result.Train;
             Console.Out.WriteLine(string.Create(CultureInfo.InvariantCulture,
-                $"epoch {epoch,3}  train {result.Train.MeanLoss:F2} (recon {result.Train.MeanReconstruction:F2} + kl {result.Train.MeanKl:F2})" +
-                $"  test {eval.Loss:F2} (recon {eval.Reconstruction:F2} + kl {eval.Kl:F2})  active units {latent.ActiveUnits}/{model.Latent}" +
-                $"  {result.ImagesPerSecond:N0} img/s"));
+                $"epoch {epoch,3}  train {Parts(bound, t.MeanLoss, t.MeanReconstruction, t.MeanKl)}" +
+                $"  test {Parts(bound, eval.Loss, eval.Reconstruction, eval.Kl)}" +
+                $"  active units {latent.ActiveUnits}/{model.Latent}  {result.ImagesPerSecond:N0} img/s"));
         }
         if (options.Debias != null || options.BiasDigit != null)
             foreach (var line in DebiasRunOptions.PerLabelLines(model, test, options)) Console.Out.WriteLine(line);
         Console.Out.WriteLine($"done: {run.Metrics}, {run.Model}, {run.Report}, pictures in {run.Path}");
         return ExitCodes.Ok;
     }
+
+    /// <summary>"−IWAE₅" for the importance-weighted bound, whose value is not recon + kl; null for ELBOs.</summary>
+    private static string? BoundName(Vae.Objectives.IObjective o) =>
+        o is Vae.Objectives.IwaeObjective { Averaged: false } iwae
+            ? "−IWAE" + string.Concat(iwae.Samples.ToString(CultureInfo.InvariantCulture)
+                .Select(c => (char)('₀' + c - '0')))
+            : null;
+
+    /// <summary>"91.39 (recon 66.79 + kl 24.60)"; for the IWAE bound "−IWAE₅ 90.02 (−ELBO 93.74 = recon 71.01 + kl
+    /// 22.73)": its recon and kl are the means over the K samples, which add up to the samples' −ELBO.</summary>
+    private static string Parts(string? bound, double loss, double recon, double kl) => bound == null
+        ? string.Create(CultureInfo.InvariantCulture, $"{loss:F2} (recon {recon:F2} + kl {kl:F2})")
+        : string.Create(CultureInfo.InvariantCulture,
+            $"{bound} {loss:F2} (−ELBO {recon + kl:F2} = recon {recon:F2} + kl {kl:F2})");
 
     /// <summary>The learning rate of the coming epoch: the option's, or the schedule's for that epoch.</summary>
     private static string LearningRateText(TrainOptions o, int epoch) => o.Schedule == BurdaSchedule.Name

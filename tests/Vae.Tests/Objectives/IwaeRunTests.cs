@@ -28,6 +28,8 @@ public class IwaeRunTests
         Assert.That(r.Code, Is.EqualTo(ExitCodes.Ok), r.ToString());
         Assert.That(r.Out, Does.Contain("IWAE bound, K = 5, dynamic binarisation, schedule burda"));
         Assert.That(r.Out, Does.Contain("batch 20"), "the schedule's batch size");
+        Assert.That(r.Out, Does.Match(@"train −IWAE₅ \d+\.\d\d \(−ELBO \d+\.\d\d = recon \d+\.\d\d \+ kl "),
+            "the bound is not recon + kl, so the line names it");
         Assert.That(CliRun.Run(Run(split, "--epochs", "1")).Code, Is.EqualTo(ExitCodes.Ok));
         var resumed = CliRun.Run("train", "--out", split, "--resume", "--epochs", "2", "--data", TestPaths.Slice,
             "--threads", "1");
@@ -48,6 +50,11 @@ public class IwaeRunTests
         Assert.That(e.Out, Does.Contain("binarised (seed 20160101) test images"));
         Assert.That(e.Out, Does.Match(@"active units \d+/4"));
         Assert.That(e.Out, Does.Match(@"−log p\(x\) ≈ \d+\.\d+"));
+        var beyond = CliRun.Run("eval", "--checkpoint", Path.Combine(whole, "model.safetensors"), "--data",
+            TestPaths.Slice, "--images", "201", "--threads", "1");
+        Assert.That(beyond.Code, Is.EqualTo(ExitCodes.BadInput), beyond.ToString());
+        Assert.That(beyond.ErrLines, Has.Length.EqualTo(1), beyond.ToString());
+        Assert.That(beyond.Err, Does.Contain("'--images' must be between 0 and 200"), "the slice has 200 test digits");
     }
 
     [Test]
