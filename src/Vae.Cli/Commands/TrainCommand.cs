@@ -35,9 +35,10 @@ public sealed class TrainCommand : ICommand
             .Option("clip-grad", "0", "clip the global gradient norm to this value (0 = off)", "NORM")
             .Option("binarize", "none", "none, or dynamic: every use of a training image draws x ~ "
                 + "Bernoulli(intensity); the test images are binarised once, with a fixed seed", "none|dynamic")
-            .Option("schedule", "none", $"none, or {BurdaSchedule.Name}: Burda et al.'s Adam ε 1e-4, batch 20, 3^i "
-                + "epochs at lr 1e-3·10^(−i/7) for i = 0…7 (3,280 epochs unless --epochs says fewer); also the defaults of "
-                + "--init and --pictures-every", "none|burda")
+            .Option("schedule", "none", $"none, or {BurdaSchedule.Name}: Burda et al.'s Adam ε 1e-4, batch 20 (unless "
+                + "--batch-size), 3^i epochs at lr 1e-3·10^(−i/7) for i = 0…7 (3,280 epochs unless --epochs says "
+                + "otherwise; any beyond stay at the last rate; --lr is refused); also the defaults of --init and "
+                + "--pictures-every", "none|burda")
             .Option("init", null, "initial weights: default (PyTorch's, W, b ~ U(±1/√fan_in)), glorot (W ~ "
                 + "U(±√(6/(fan_in+fan_out))), b = 0), or burda (glorot, the output bias at the logit of the mean "
                 + "training image, logvar weights ×2: Burda et al.'s code) (default: default; burda with --schedule "
