@@ -63,7 +63,7 @@ public static class TrainingRun
                 var s = trainer.State;
                 Console.Out.WriteLine($"interrupted in epoch {s.Epoch + 1} after batch {s.BatchInEpoch}; saved {run.Resume} " +
                     $"and {run.Metrics} ({s.Epoch} finished epochs).");
-                // The same --threads: the GEMM's summation order follows it, and bit-exact resumes need the same order.
+                // The run's own --threads (any count gives the same bits: no sum is split over threads).
                 string data = dataDir != null ? $" --data {Shell.Quote(dataDir)}" : "";
                 Console.Out.WriteLine($"continue with: vae train --out {Shell.Quote(run.Path)} --resume " +
                     $"--epochs {options.Epochs}{data} --threads {options.Threads}");
