@@ -14,7 +14,9 @@ Dynamic binarisation: every batch draws x ~ Bernoulli(pixel intensity). Adam (be
 Speed mode (default): steady-state training steps at --batch-size (default 20, the paper's), warm-up excluded,
 best of --repeats, printed as CSV  framework,threads,batch_size,k,objective,images_per_sec
 Eval mode (--checkpoint F): the importance-weighted estimate of -log p(x) with --eval-k samples on the 10,000
-test digits binarised exactly as `vae` does (Data/Binarization.Once, seed 20160101; reimplemented below).
+test digits binarised exactly as `vae` does (Data/Binarization.Once, seed 20160101; reimplemented below) when the
+checkpoint's data.binarize is dynamic, else on their grey levels as `vae eval`; any number of hidden layers (2 or
+more: the encoder.I names), relu or tanh as the checkpoint says.
 
 Run with Debian's interpreter (python3-torch 1.13):  /usr/bin/python3 iwae_bench.py --threads 1 --k 1
 """
@@ -34,8 +36,9 @@ from torch import nn
 
 
 class BurdaVae(nn.Module):
-    def __init__(self, hidden=(200, 200), latent=50):
+    def __init__(self, hidden=(200, 200), latent=50, act=torch.tanh):
         super().__init__()
+        self.act = act
         dims = [784, *hidden]
         self.encoder = nn.ModuleList(nn.Linear(a, b) for a, b in zip(dims[:-1], dims[1:]))
         self.fc_mu = nn.Linear(hidden[-1], latent)
@@ -47,13 +50,13 @@ class BurdaVae(nn.Module):
     def encode(self, x):
         h = x
         for layer in self.encoder:
-            h = torch.tanh(layer(h))
+            h = self.act(layer(h))
         return self.fc_mu(h), self.fc_logvar(h)
 
     def decode(self, z):
         h = z
         for layer in self.decoder:
-            h = torch.tanh(layer(h))
+            h = self.act(layer(h))
         return self.fc_out(h)
 
 
@@ -172,11 +175,28 @@ def load_safetensors(path):
 
 def evaluate(args):
     tensors, meta = load_safetensors(args.checkpoint)
+    # This module is a VAE of 784 Bernoulli pixels with named hidden layers (encoder.I, decoder.I): refuse the rest
+    # rather than evaluate another model (relu weights through tanh, say) without a word.
+    need = {'model': 'vae', 'input': '784', 'likelihood': 'bernoulli', 'heads': ''}
+    wrong = [f'{k} {meta.get(k)!r}' for k, v in need.items() if meta.get(k, v) != v]
+    if meta.get('activation') not in ('tanh', 'relu'):
+        wrong.append(f"activation {meta.get('activation')!r}")
+    if 'encoder.0.weight' not in tensors:
+        wrong.append('one hidden layer (the fc1 ... fc4 names; this script needs two or more)')
+    if wrong:
+        print(f'{args.checkpoint}: not a model this script evaluates: {", ".join(wrong)}', file=sys.stderr)
+        sys.exit(2)
+    test_file = find_idx(args.data, 't10k-images-idx3-ubyte')
+    if test_file is None:
+        print(f'{args.data}: no t10k-images-idx3-ubyte[.gz] (give --data the MNIST folder)', file=sys.stderr)
+        sys.exit(2)
     hidden = tuple(int(h) for h in meta['hidden'].split(','))
-    model = BurdaVae(hidden, int(meta['latent']))
+    model = BurdaVae(hidden, int(meta['latent']), torch.tanh if meta['activation'] == 'tanh' else torch.relu)
     model.load_state_dict({k: v for k, v in tensors.items() if not k.startswith(('optimizer.', 'state.'))},
                           strict=True)
-    test = torch.from_numpy(binarize_once(read_idx_images(find_idx(args.data, 't10k-images-idx3-ubyte')))).float()
+    test = torch.from_numpy(read_idx_images(test_file).astype(np.float32) / 255.0)
+    if meta.get('data.binarize') == 'dynamic':   # the fixed binary test set of `vae eval`; else grey levels, as Vae
+        test = torch.from_numpy(binarize_once(read_idx_images(test_file))).float()
     if args.images:
         test = test[:args.images]
     torch.manual_seed(args.seed)
