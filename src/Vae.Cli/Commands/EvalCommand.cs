@@ -10,7 +10,8 @@ namespace Vae.Cli.Commands;
 public sealed class EvalCommand : ICommand
 {
     public string Name => "eval";
-    public string Summary => "test-set loss of a checkpoint (reconstruction + KL), optionally the IWAE estimate of −log p(x)";
+    public string Summary => "test-set loss (reconstruction + KL) and active units of a checkpoint, optionally the " +
+        "IWAE estimate of −log p(x); a --binarize dynamic run's on the fixed binarised test digits";
 
     /// <summary>An IWAE evaluation expected to take longer than this earns a note on stderr (tests set it).</summary>
     internal TimeSpan LongWork { get; init; } = TimeSpan.FromMinutes(10);
