@@ -28,7 +28,8 @@ public sealed class TrainCommand : ICommand
         var p = new ArgParser(Name, Summary + ".")
             .Data()
             .Option("out", "results", "output folder", "DIR")
-            .TrainingOptions(epochsHelp: "train until this many epochs are done (with --resume: the new total)")
+            .TrainingOptions(epochsHelp: "train until this many epochs are done (with --resume: the new total; "
+                + "with --schedule burda, fresh or resumed, 3,280 unless given)")
             .Threads()
             .ModelOptions()
             .ObjectiveOptions()
