@@ -44,6 +44,12 @@ public static class CommonOptions
         EnsureDataFolder(dir);
         if (!dataset.IsPresent(dir))
         {
+            // A path one level inside a folder that already holds the data is a slip (e.g. a file's name typed after
+            // the folder's), not a request to download the dataset a second time into a new folder there.
+            string? parent = Path.GetDirectoryName(Path.GetFullPath(dir).TrimEnd(Path.DirectorySeparatorChar));
+            if (!Directory.Exists(dir) && parent != null && Directory.Exists(parent) && dataset.IsPresent(parent))
+                throw new UsageException($"--data '{dir}' does not exist, and its parent folder '{parent}' holds " +
+                    $"{dataset.Name}: give that folder (--data takes the folder of the dataset's files)");
             Console.Out.WriteLine($"{dataset.Name} not found in {dir}: fetching it");
             dataset.Fetch(dir, Console.Out.WriteLine);
         }

@@ -179,6 +179,18 @@ public class HostileFileTests
     }
 
     [Test]
+    public void AMissingFolderInsideTheDataFolderIsRefusedNotFetchedInto()
+    {
+        using var temp = new TempDir();
+        string data = CopyOfSlice(temp);
+        string slip = Path.Combine(data, "mnist");   // a folder's name typed once too often
+        Assert.That(Directory.Exists(slip) || File.Exists(slip), Is.False);
+        AssertOneLine(CliRun.Run(CliRun.Tiny(temp.File("out"), "--data", slip, "--epochs", "1")), ExitCodes.BadInput,
+            slip, "its parent folder");
+        Assert.That(Directory.Exists(slip), Is.False, "nothing was created or fetched");
+    }
+
+    [Test]
     public void ALinkToARegularCheckpointIsRead()
     {
         using var temp = new TempDir();
