@@ -33,7 +33,11 @@ public sealed class EvalCommand : ICommand
         int threads = p.GetThreads();
         var loaded = p.LoadCheckpoint();
         if (k > 0 && !loaded.Model.IsVariational) throw new UsageException("--iwae needs a VAE checkpoint, not an autoencoder");
-        var (_, test) = p.LoadData(loaded);
+        var (train, test) = p.LoadData(loaded);
+        var dataset = p.GetDataset(loaded.Metadata.GetValueOrDefault("data.name"));
+        if (RunConfig.TrainingDataMismatch(loaded.Metadata, dataset.Name, train) is string why)
+            Console.Error.WriteLine($"note: {why} in {p.GetDataDir(dataset)}: the test images evaluated are that " +
+                "folder's, maybe not the model's dataset");
         bool binary = loaded.Metadata.GetValueOrDefault("data.binarize") == "dynamic";
         if (binary) test = Data.Binarization.Once(test);   // the fixed binary test set of every binarised run
         int images = p.GetInt("images", 0, int.MaxValue);

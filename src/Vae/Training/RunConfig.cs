@@ -117,6 +117,21 @@ public sealed record RunConfig(string Dataset, VaeConfig Model, TrainOptions Opt
             throw new FormatException("the run trained on other images (their SHA-256 differs) than the data given");
     }
 
+    /// <summary>
+    /// Why <paramref name="train"/> (a dataset's raw training images) is not what the run <paramref name="m"/>
+    /// describes trained on, or null when it is or the checkpoint cannot tell: an evaluation of a model on another
+    /// dataset's files is legitimate, but should not pass unnoticed.
+    /// </summary>
+    public static string? TrainingDataMismatch(IReadOnlyDictionary<string, string> m, string dataset, ImageSet train)
+    {
+        if (!m.ContainsKey("data.train_sha256")) return null;
+        RunConfig run;
+        try { run = FromMetadata(m, epochs: 1, threads: 1); }
+        catch (FormatException) { return null; }   // not a trainer's checkpoint (e.g. a detector's): no claim
+        try { CheckSameData(m, dataset, run.TrainingSet(train)); return null; }
+        catch (FormatException e) { return e.Message; }
+    }
+
     /// <summary>SHA-256 of the training images and labels, hex: what "the same data" means for a resume.</summary>
     public static string Fingerprint(ImageSet set)
     {

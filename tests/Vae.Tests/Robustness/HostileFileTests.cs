@@ -191,6 +191,23 @@ public class HostileFileTests
     }
 
     [Test]
+    public void EvalOnFilesTheModelDidNotTrainOnSaysSoAndStillEvaluates()
+    {
+        using var temp = new TempDir();
+        string data = CopyOfSlice(temp);
+        var same = CliRun.Run("eval", "--checkpoint", _checkpoint, "--data", data, "--threads", "1");
+        Assert.That(same.Code, Is.EqualTo(ExitCodes.Ok), same.ToString());
+        Assert.That(same.Err, Does.Not.Contain("note:"), same.ToString());
+
+        var (train, _) = Mnist.Load(TestPaths.Slice);
+        ReplaceRaw(data, Mnist.TrainLabels, Idx.Encode([train.Count], new byte[train.Count]));   // every label 0
+        var other = CliRun.Run("eval", "--checkpoint", _checkpoint, "--data", data, "--threads", "1");
+        Assert.That(other.Code, Is.EqualTo(ExitCodes.Ok), other.ToString());
+        Assert.That(other.Err, Does.Contain("note: the run trained on other images").And.Contain(data), other.ToString());
+        Assert.That(other.Out, Does.Contain("test loss"), "evaluated all the same");
+    }
+
+    [Test]
     public void ALinkToARegularCheckpointIsRead()
     {
         using var temp = new TempDir();
