@@ -159,12 +159,15 @@ public static class CommonOptions
     /// <summary>
     /// Refuses, before anything is allocated, a model whose largest tensor cannot be one array or whose training needs
     /// more memory than the process may use (what the machine or its container grants, as the GC sees it).
+    /// <paramref name="evalBatch"/>: the images of one evaluation batch, when the run evaluates in larger batches
+    /// than it trains (the message names both, so that it speaks of the batch the user gave).
     /// </summary>
-    public static void EnsureModelFits(VaeConfig config, int batch, int samples = 1)
+    public static void EnsureModelFits(VaeConfig config, int batch, int samples = 1, int evalBatch = 0)
     {
-        var f = config.Footprint(batch, samples);
+        var f = config.Footprint(Math.Max(batch, evalBatch), samples);
         var inv = CultureInfo.InvariantCulture;
         string what = string.Create(inv, $"a {config} model ({f.Parameters:N0} parameters) at batch {batch}") +
+            (evalBatch > batch ? string.Create(inv, $" (evaluated {evalBatch:N0} images at a time)") : "") +
             (samples > 1 ? string.Create(inv, $" with K = {samples} samples per image") : "");
         if (f.LargestTensor > Array.MaxLength)
             throw new UsageException(string.Create(inv,

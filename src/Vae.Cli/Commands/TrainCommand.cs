@@ -115,8 +115,8 @@ public sealed class TrainCommand : ICommand
         config = config with { Options = DebiasRunOptions.Read(p, config.Options) };
         try { config.Options.Objective.Validate(config.Model); }
         catch (ArgumentException e) { throw new UsageException(e.Message); }   // e.g. --objective iwae --model ae
-        CommonOptions.EnsureModelFits(config.Model, Math.Max(config.Options.BatchSize, config.Options.EvalBatchSize),
-            config.Options.Objective.SamplesPerImage);
+        CommonOptions.EnsureModelFits(config.Model, config.Options.BatchSize, config.Options.Objective.SamplesPerImage,
+            evalBatch: config.Options.EvalBatchSize);
         var model = new VaeModel(config.Model);
         CommonOptions.EnsureWritableFolder(run.Path);
         run.Lock();   // before anything in the folder is written

@@ -34,7 +34,7 @@ public static class TrainingRun
             $"{options.Objective.Describe()}{(config.DynamicBinarization ? ", dynamic binarisation" : "")}" +
             $"{(options.Schedule != null ? $", schedule {options.Schedule}" : "")}, " +
             $"init {WeightInits.Name(options.Init)}, seed {options.Seed}, " +
-            $"{(options.Threads == 0 ? Environment.ProcessorCount : options.Threads)} threads");
+            $"{Threads(options.Threads == 0 ? Environment.ProcessorCount : options.Threads)}");
         if (resumeState != null)
             Console.Out.WriteLine($"resuming {run.Path} after epoch {resumeState.Epoch}" +
                 (resumeState.BatchInEpoch > 0 ? $", batch {resumeState.BatchInEpoch}" : ""));
@@ -119,6 +119,8 @@ public static class TrainingRun
             $"{bound} {loss:F2} (−ELBO {recon + kl:F2} = recon {recon:F2} + kl {kl:F2})");
 
     /// <summary>The learning rate of the coming epoch: the option's, or the schedule's for that epoch.</summary>
+    private static string Threads(int n) => n == 1 ? "1 thread" : $"{n} threads";
+
     private static string LearningRateText(TrainOptions o, int epoch) => o.Schedule == BurdaSchedule.Name
         ? $"{BurdaSchedule.LearningRateAt(epoch):G4} (epoch {epoch} of the burda schedule)" : $"{o.LearningRate}";
 }

@@ -476,6 +476,7 @@ public class HostileFileTests
         TestCaseData Case(string expected, params string[] args) =>
             new TestCaseData(args, expected).SetArgDisplayNames(string.Join(' ', args));
         yield return Case("one array can hold", "train", "--hidden", "50000,50000");
+        yield return Case("at batch 128 (evaluated 1,000 images at a time)", "train", "--hidden", "50000,50000");
         yield return Case("one array can hold", "train", "--hidden", "100000", "--batch-size", "60000");
         yield return Case("one array can hold", "compare-latents", "--hidden", "50000,50000");
         yield return Case("one array can hold", "graph", "--hidden", "50000,50000");
