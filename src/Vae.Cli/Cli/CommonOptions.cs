@@ -157,6 +157,17 @@ public static class CommonOptions
     };
 
     /// <summary>
+    /// The objective must apply to the model (e.g. not a K-sample bound on an autoencoder) and the model, with the
+    /// objective's samples per image, must fit: one line and exit 2 otherwise.
+    /// </summary>
+    public static void EnsureTrainable(VaeConfig config, IObjective objective, int batch, int evalBatch = 0)
+    {
+        try { objective.Validate(config); }
+        catch (ArgumentException e) { throw new UsageException(e.Message); }   // e.g. --objective iwae --model ae
+        EnsureModelFits(config, batch, objective.SamplesPerImage, evalBatch);
+    }
+
+    /// <summary>
     /// Refuses, before anything is allocated, a model whose largest tensor cannot be one array or whose training needs
     /// more memory than the process may use (what the machine or its container grants, as the GC sees it).
     /// <paramref name="evalBatch"/>: the images of one evaluation batch, when the run evaluates in larger batches

@@ -40,9 +40,7 @@ public sealed class BenchTrainCommand : ICommand
         int threads = p.GetThreads();
         var config = p.GetModelConfig();
         var objective = p.GetObjective();
-        try { objective.Validate(config); }
-        catch (ArgumentException e) { throw new UsageException(e.Message); }
-        CommonOptions.EnsureModelFits(config, batch, objective.SamplesPerImage);
+        CommonOptions.EnsureTrainable(config, objective, batch);
         string dataDir = p.GetRequiredString("data");
 
         ImageSet train;

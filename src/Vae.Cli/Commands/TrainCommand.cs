@@ -113,9 +113,7 @@ public sealed class TrainCommand : ICommand
             DynamicBinarization = p.GetChoice("binarize", "none", "dynamic") == "dynamic",
         };
         config = config with { Options = DebiasRunOptions.Read(p, config.Options) };
-        try { config.Options.Objective.Validate(config.Model); }
-        catch (ArgumentException e) { throw new UsageException(e.Message); }   // e.g. --objective iwae --model ae
-        CommonOptions.EnsureModelFits(config.Model, config.Options.BatchSize, config.Options.Objective.SamplesPerImage,
+        CommonOptions.EnsureTrainable(config.Model, config.Options.Objective, config.Options.BatchSize,
             evalBatch: config.Options.EvalBatchSize);
         var model = new VaeModel(config.Model);
         CommonOptions.EnsureWritableFolder(run.Path);
