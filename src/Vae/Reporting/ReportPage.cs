@@ -1,3 +1,4 @@
+using System.Globalization;
 using System.Text;
 using static Vae.Reporting.Html;
 
@@ -50,13 +51,24 @@ public static class ReportPage
             sb.Append($"<tr><th>{Escape(key)}</th><td>{Escape(value)}</td></tr>\n");
         sb.Append("</table>\n");
 
-        sb.Append("<h2>Loss per epoch</h2>\n<div class=\"charts\">\n");
+        sb.Append("<h2>Loss per epoch</h2>\n");
+        bool longRun = c.Epochs.Count > LongRun;
+        if (longRun)
+            sb.Append($"<p>{c.Epochs.Count.ToString("N0", CultureInfo.InvariantCulture)} epochs: the first three charts have a logarithmic epoch axis; the " +
+                      "fourth is the second half of the run on a linear one, where the last nats are visible.</p>\n");
+        sb.Append("<div class=\"charts\">\n");
         if (c.Epochs.Count > 0)
         {
             var x = c.Epochs.Select(e => (double)e.Epoch).ToArray();
-            sb.Append(LossChart("loss (negative ELBO)", x, c.Epochs.Select(e => e.TrainLoss), c.Epochs.Select(e => e.TestLoss))).Append('\n')
-              .Append(LossChart("reconstruction", x, c.Epochs.Select(e => e.TrainRecon), c.Epochs.Select(e => e.TestRecon))).Append('\n')
-              .Append(LossChart("KL", x, c.Epochs.Select(e => e.TrainKl), c.Epochs.Select(e => e.TestKl))).Append('\n');
+            sb.Append(LossChart("loss (negative ELBO)", x, c.Epochs.Select(e => e.TrainLoss), c.Epochs.Select(e => e.TestLoss), longRun)).Append('\n')
+              .Append(LossChart("reconstruction", x, c.Epochs.Select(e => e.TrainRecon), c.Epochs.Select(e => e.TestRecon), longRun)).Append('\n')
+              .Append(LossChart("KL", x, c.Epochs.Select(e => e.TrainKl), c.Epochs.Select(e => e.TestKl), longRun)).Append('\n');
+            if (longRun)
+            {
+                var half = c.Epochs.Skip(c.Epochs.Count / 2).ToList();
+                sb.Append(LossChart($"loss, epochs {half[0].Epoch}–{half[^1].Epoch}", half.Select(e => (double)e.Epoch).ToArray(),
+                    half.Select(e => e.TrainLoss), half.Select(e => e.TestLoss), logX: false)).Append('\n');
+            }
         }
         else sb.Append("<p>No finished epoch yet.</p>\n");
         sb.Append("</div>\n");
@@ -82,21 +94,35 @@ public static class ReportPage
         return sb.Append("</body>\n</html>\n").ToString();
     }
 
-    private static string LossChart(string title, double[] x, IEnumerable<double> train, IEnumerable<double> test) =>
+    private static string LossChart(string title, double[] x, IEnumerable<double> train, IEnumerable<double> test, bool logX) =>
         SvgChart.Lines(title, "epoch", "nats per image",
-            [new ChartSeries("train", x, train.ToArray(), TrainColor), new ChartSeries("test", x, test.ToArray(), TestColor)]);
+            [new ChartSeries("train", x, train.ToArray(), TrainColor), new ChartSeries("test", x, test.ToArray(), TestColor)],
+            logX: logX);
+
+    /// <summary>Above this many epochs the page switches to a long run's view: log-epoch charts, a second-half chart
+    /// and a table of every n-th epoch.</summary>
+    public const int LongRun = 100;
+
+    /// <summary>The table's rows for a long run: about this many, evenly spaced, plus the newest epoch.</summary>
+    public const int TableRows = 100;
 
     private static void MetricsTable(StringBuilder sb, IReadOnlyList<ReportEpoch> epochs)
     {
         if (epochs.Count == 0) return;
+        int every = epochs.Count > LongRun ? (epochs.Count + TableRows - 1) / TableRows : 1;
+        if (every > 1)
+            sb.Append($"<p>Every {Ordinal(every)} epoch and the newest; metrics.csv holds all {epochs.Count.ToString("N0", CultureInfo.InvariantCulture)}.</p>\n");
         sb.Append("<table>\n<tr><th>epoch</th><th>train loss</th><th>train recon</th><th>train KL</th>" +
                   "<th>test loss</th><th>test recon</th><th>test KL</th><th>active units</th></tr>\n");
-        foreach (var e in epochs)
+        foreach (var e in epochs.Where((_, i) => i % every == 0 || i == epochs.Count - 1))
             sb.Append($"<tr><td class=\"n\">{e.Epoch}</td><td class=\"n\">{F(e.TrainLoss)}</td><td class=\"n\">{F(e.TrainRecon)}</td>" +
                       $"<td class=\"n\">{F(e.TrainKl)}</td><td class=\"n\">{F(e.TestLoss)}</td><td class=\"n\">{F(e.TestRecon)}</td>" +
                       $"<td class=\"n\">{F(e.TestKl)}</td><td class=\"n\">{(e.ActiveUnits is int a ? a.ToString() : "–")}</td></tr>\n");
         sb.Append("</table>\n");
     }
 
-    private static string F(double v) => v.ToString("F2", System.Globalization.CultureInfo.InvariantCulture);
+    private static string Ordinal(int n) =>
+        n + ((n % 100) is 11 or 12 or 13 ? "th" : (n % 10) switch { 1 => "st", 2 => "nd", 3 => "rd", _ => "th" });
+
+    private static string F(double v) => v.ToString("F2", CultureInfo.InvariantCulture);
 }

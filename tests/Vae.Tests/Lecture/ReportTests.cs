@@ -92,6 +92,63 @@ public class ReportTests
         Assert.DoesNotThrow(() => Parse(html), "one epoch (a single point per line) still draws");
     }
 
+    [Test]
+    public void LongRunHasLogEpochChartsASecondHalfChartAndAThinnedTable()
+    {
+        // 3,280 epochs like the Burda schedule, the loss falling as 1/epoch towards 90.
+        var epochs = Enumerable.Range(1, 3280)
+            .Select(e => new ReportEpoch(e, 90 + 100.0 / e, 65 + 80.0 / e, 25 + 20.0 / e, 91 + 100.0 / e, 66, 25, 17)).ToList();
+        string html = ReportPage.Render(new ReportContent { Title = "long", Epochs = epochs });
+        var doc = Parse(html);
+        var svgs = Named(doc, "svg").ToList();
+        var titles = svgs.Select(s => s.Elements().First(e => e.Name.LocalName == "title").Value).ToList();
+        Assert.That(titles, Is.EqualTo(new[] { "loss (negative ELBO)", "reconstruction", "KL", "loss, epochs 1641–3280" }));
+        var ticks = svgs[0].Descendants().Where(e => e.Name.LocalName == "text").Select(e => e.Value).ToList();
+        Assert.That(ticks, Does.Contain("1").And.Contain("10").And.Contain("100").And.Contain("1000").And.Contain("3000"));
+        foreach (var chart in svgs)
+        {
+            Assert.That(chart.Descendants().Any(e => e.Name.LocalName == "circle"), Is.False, "no markers on 1,640+ points");
+            foreach (var line in chart.Descendants().Where(e => e.Name.LocalName == "polyline"))
+            {
+                int vertices = ((string)line.Attribute("points")!).Split(' ').Length;
+                Assert.That(vertices, Is.InRange(100, 2 * 350), "thinned to half-pixel steps, still a curve");
+            }
+        }
+        // On the log axis the first ten epochs take a third of the plot's width, not 0.3% of it.
+        var first = ((string)svgs[0].Descendants().First(e => e.Name.LocalName == "polyline").Attribute("points")!).Split(' ');
+        double X(string p) => double.Parse(p.Split(',')[0], System.Globalization.CultureInfo.InvariantCulture);
+        Assert.That((X(first[9]) - X(first[0])) / (X(first[^1]) - X(first[0])), Is.InRange(0.25, 0.32));
+
+        var rows = Named(doc, "tr").Skip(0).Where(r => r.Elements().First().Name.LocalName == "td")
+            .Select(r => r.Elements().First().Value).ToList();
+        Assert.That(rows, Has.Count.EqualTo(101));
+        Assert.That(rows[0], Is.EqualTo("1"));
+        Assert.That(rows[1], Is.EqualTo("34"));
+        Assert.That(rows[^1], Is.EqualTo("3280"));
+        Assert.That(html, Does.Contain("Every 33rd epoch and the newest; metrics.csv holds all 3,280."));
+    }
+
+    [Test]
+    public void ShortRunKeepsEveryEpochAndItsMarkers()
+    {
+        var epochs = Enumerable.Range(1, 40).Select(e => new ReportEpoch(e, 100, 90, 10, 101, 91, 10, 2)).ToList();
+        var doc = Parse(ReportPage.Render(new ReportContent { Title = "short", Epochs = epochs }));
+        Assert.That(Named(doc, "svg").Count(), Is.EqualTo(3));
+        Assert.That(Named(doc, "circle").Count(), Is.EqualTo(3 * 2 * 40));
+        Assert.That(Named(doc, "tr").Count(), Is.EqualTo(1 + 40));
+    }
+
+    [TestCase(1, 3280, new[] { 1.0, 3, 10, 30, 100, 300, 1000, 3000 })]
+    [TestCase(2, 90, new[] { 3.0, 10, 30 })]
+    [TestCase(1, 1e6, new[] { 1.0, 10, 100, 1000, 1e4, 1e5, 1e6 })]
+    public void LogAxisTicksAtOneAndThreeTimesPowersOfTen(double lo, double hi, double[] expected)
+    {
+        var (a, b, ticks) = SvgChart.LogAxis(lo, hi);
+        Assert.That((a, b), Is.EqualTo((lo, hi)));
+        Assert.That(ticks, Is.EqualTo(expected).Within(1e-9));
+        Assert.Throws<ArgumentOutOfRangeException>(() => SvgChart.LogAxis(0, 10));
+    }
+
     [TestCase(0, 97, false, 0, 100, 20)]
     [TestCase(1, 3, true, 1, 3, 1)]
     [TestCase(1, 1, true, 0, 2, 1)]
