@@ -17,7 +17,7 @@ namespace Vae.Cli.Runs;
 public static class RunReport
 {
     public static void Write(RunFolder run, VaeModel model, IReadOnlyDictionary<string, string> trainOptions,
-        int epoch, int epochsTarget, LatentActivityResult activity)
+        int epoch, int epochsTarget, LatentActivityResult activity, string? lossName = null)
     {
         var config = new List<(string, string)> { ("architecture", model.Config.ToString()), ("parameters", model.Parameters.Count.ToString("N0", CultureInfo.InvariantCulture)) };
         foreach (var (k, v) in model.Config.ToMetadata().Where(kv => kv.Key != "format")) config.Add((k, v));
@@ -39,6 +39,7 @@ public static class RunReport
             Subtitle = $"{Path.GetFullPath(run.Path)} — epoch {epoch} of {epochsTarget}, written {DateTime.Now:yyyy-MM-dd HH:mm:ss}",
             Configuration = config,
             Epochs = ReadMetrics(run.Metrics),
+            LossName = lossName ?? "negative ELBO",
             Pictures = pictures,
             KlPerDim = activity.Kl,
             Active = activity.MuVariance.Select(v => v > LatentActivity.ActiveVariance).ToArray(),

@@ -82,7 +82,8 @@ public static class TrainingRun
             var latent = activity.Measure(model, test);
             run.AppendMetrics(result, eval, result.Seconds + afterTraining.Elapsed.TotalSeconds, latent.ActiveUnits);
             run.AppendKlPerDim(epoch, latent.Kl);
-            RunReport.Write(run, model, runMetadata, epoch, options.Epochs, latent);
+            string? bound = BoundName(options.Objective);
+            RunReport.Write(run, model, runMetadata, epoch, options.Epochs, latent, bound);
             var epochMetadata = new Dictionary<string, string>(runMetadata)
             {
                 ["epoch"] = epoch.ToString(CultureInfo.InvariantCulture),
@@ -91,7 +92,6 @@ public static class TrainingRun
             Checkpoint.Save(run.Model, model, epochMetadata);
             Checkpoint.Save(run.Resume, model, epochMetadata, trainer.Optimizer, trainer.Capture());
 
-            string? bound = BoundName(options.Objective);
             var t = result.Train;
             Console.Out.WriteLine(string.Create(CultureInfo.InvariantCulture,
                 $"epoch {epoch,3}  train {Parts(bound, t.MeanLoss, t.MeanReconstruction, t.MeanKl)}" +
@@ -118,9 +118,9 @@ public static class TrainingRun
         : string.Create(CultureInfo.InvariantCulture,
             $"{bound} {loss:F2} (−ELBO {recon + kl:F2} = recon {recon:F2} + kl {kl:F2})");
 
-    /// <summary>The learning rate of the coming epoch: the option's, or the schedule's for that epoch.</summary>
     private static string Threads(int n) => n == 1 ? "1 thread" : $"{n} threads";
 
+    /// <summary>The learning rate of the coming epoch: the option's, or the schedule's for that epoch.</summary>
     private static string LearningRateText(TrainOptions o, int epoch) => o.Schedule == BurdaSchedule.Name
         ? $"{BurdaSchedule.LearningRateAt(epoch):G4} (epoch {epoch} of the burda schedule)" : $"{o.LearningRate}";
 }

@@ -18,6 +18,8 @@ public sealed record ReportContent
     public string Subtitle { get; init; } = "";
     public IReadOnlyList<(string Key, string Value)> Configuration { get; init; } = [];
     public IReadOnlyList<ReportEpoch> Epochs { get; init; } = [];
+    /// <summary>What the loss columns hold: the negative ELBO, or e.g. "−IWAE₅" for an importance-weighted run.</summary>
+    public string LossName { get; init; } = "negative ELBO";
     public IReadOnlyList<ReportPicture> Pictures { get; init; } = [];
     /// <summary>Mean KL per latent dimension for the newest epoch, and which dimensions are active.</summary>
     public IReadOnlyList<double> KlPerDim { get; init; } = [];
@@ -60,13 +62,13 @@ public static class ReportPage
         if (c.Epochs.Count > 0)
         {
             var x = c.Epochs.Select(e => (double)e.Epoch).ToArray();
-            sb.Append(LossChart("loss (negative ELBO)", x, c.Epochs.Select(e => e.TrainLoss), c.Epochs.Select(e => e.TestLoss), longRun)).Append('\n')
+            sb.Append(LossChart($"loss ({c.LossName})", x, c.Epochs.Select(e => e.TrainLoss), c.Epochs.Select(e => e.TestLoss), longRun)).Append('\n')
               .Append(LossChart("reconstruction", x, c.Epochs.Select(e => e.TrainRecon), c.Epochs.Select(e => e.TestRecon), longRun)).Append('\n')
               .Append(LossChart("KL", x, c.Epochs.Select(e => e.TrainKl), c.Epochs.Select(e => e.TestKl), longRun)).Append('\n');
             if (longRun)
             {
                 var half = c.Epochs.Skip(c.Epochs.Count / 2).ToList();
-                sb.Append(LossChart($"loss, epochs {half[0].Epoch}–{half[^1].Epoch}", half.Select(e => (double)e.Epoch).ToArray(),
+                sb.Append(LossChart($"loss ({c.LossName}), epochs {half[0].Epoch}–{half[^1].Epoch}", half.Select(e => (double)e.Epoch).ToArray(),
                     half.Select(e => e.TrainLoss), half.Select(e => e.TestLoss), logX: false)).Append('\n');
             }
         }

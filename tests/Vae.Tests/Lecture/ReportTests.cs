@@ -102,7 +102,7 @@ public class ReportTests
         var doc = Parse(html);
         var svgs = Named(doc, "svg").ToList();
         var titles = svgs.Select(s => s.Elements().First(e => e.Name.LocalName == "title").Value).ToList();
-        Assert.That(titles, Is.EqualTo(new[] { "loss (negative ELBO)", "reconstruction", "KL", "loss, epochs 1641–3280" }));
+        Assert.That(titles, Is.EqualTo(new[] { "loss (negative ELBO)", "reconstruction", "KL", "loss (negative ELBO), epochs 1641–3280" }));
         var ticks = svgs[0].Descendants().Where(e => e.Name.LocalName == "text").Select(e => e.Value).ToList();
         Assert.That(ticks, Does.Contain("1").And.Contain("10").And.Contain("100").And.Contain("1000").And.Contain("3000"));
         foreach (var chart in svgs)

@@ -30,6 +30,8 @@ public class IwaeRunTests
         Assert.That(r.Out, Does.Contain("batch 20"), "the schedule's batch size");
         Assert.That(r.Out, Does.Match(@"train −IWAE₅ \d+\.\d\d \(−ELBO \d+\.\d\d = recon \d+\.\d\d \+ kl "),
             "the bound is not recon + kl, so the line names it");
+        Assert.That(File.ReadAllText(Path.Combine(whole, "report.html")), Does.Contain("<title>loss (−IWAE₅)</title>")
+            .And.Not.Contain("negative ELBO"), "the report's loss chart names the bound too");
         Assert.That(CliRun.Run(Run(split, "--epochs", "1")).Code, Is.EqualTo(ExitCodes.Ok));
         var resumed = CliRun.Run("train", "--out", split, "--resume", "--epochs", "2", "--data", TestPaths.Slice,
             "--threads", "1");
