@@ -39,7 +39,7 @@ public static class RunReport
             Subtitle = $"{Path.GetFullPath(run.Path)} — epoch {epoch} of {epochsTarget}, written {DateTime.Now:yyyy-MM-dd HH:mm:ss}",
             Configuration = config,
             Epochs = ReadMetrics(run.Metrics),
-            LossName = lossName ?? "negative ELBO",
+            LossName = lossName ?? ReportContent.ElboName,
             Pictures = pictures,
             KlPerDim = activity.Kl,
             Active = activity.MuVariance.Select(v => v > LatentActivity.ActiveVariance).ToArray(),

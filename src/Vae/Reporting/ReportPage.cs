@@ -18,8 +18,11 @@ public sealed record ReportContent
     public string Subtitle { get; init; } = "";
     public IReadOnlyList<(string Key, string Value)> Configuration { get; init; } = [];
     public IReadOnlyList<ReportEpoch> Epochs { get; init; } = [];
-    /// <summary>What the loss columns hold: the negative ELBO, or e.g. "−IWAE₅" for an importance-weighted run.</summary>
-    public string LossName { get; init; } = "negative ELBO";
+    /// <summary>What the loss columns hold: the negative ELBO, or e.g. "−IWAE₅" for an importance-weighted
+    /// run.</summary>
+    public string LossName { get; init; } = ElboName;
+
+    public const string ElboName = "negative ELBO";
     public IReadOnlyList<ReportPicture> Pictures { get; init; } = [];
     /// <summary>Mean KL per latent dimension for the newest epoch, and which dimensions are active.</summary>
     public IReadOnlyList<double> KlPerDim { get; init; } = [];
@@ -56,20 +59,23 @@ public static class ReportPage
         sb.Append("<h2>Loss per epoch</h2>\n");
         bool longRun = c.Epochs.Count > LongRun;
         if (longRun)
-            sb.Append($"<p>{c.Epochs.Count.ToString("N0", CultureInfo.InvariantCulture)} epochs: the first three charts have a logarithmic epoch axis; the " +
-                      "fourth is the second half of the run on a linear one, where the last nats are visible.</p>\n");
+            sb.Append($"<p>{Count(c.Epochs.Count)} epochs: the first three charts have a logarithmic epoch axis; " +
+                      "the fourth is the second half of the run on a linear one, where the last nats are visible.</p>\n");
         sb.Append("<div class=\"charts\">\n");
         if (c.Epochs.Count > 0)
         {
             var x = c.Epochs.Select(e => (double)e.Epoch).ToArray();
-            sb.Append(LossChart($"loss ({c.LossName})", x, c.Epochs.Select(e => e.TrainLoss), c.Epochs.Select(e => e.TestLoss), longRun)).Append('\n')
-              .Append(LossChart("reconstruction", x, c.Epochs.Select(e => e.TrainRecon), c.Epochs.Select(e => e.TestRecon), longRun)).Append('\n')
-              .Append(LossChart("KL", x, c.Epochs.Select(e => e.TrainKl), c.Epochs.Select(e => e.TestKl), longRun)).Append('\n');
+            string Chart(string title, Func<ReportEpoch, double> train, Func<ReportEpoch, double> test) =>
+                LossChart(title, x, c.Epochs.Select(train), c.Epochs.Select(test), logX: longRun);
+            sb.Append(Chart($"loss ({c.LossName})", e => e.TrainLoss, e => e.TestLoss)).Append('\n')
+              .Append(Chart("reconstruction", e => e.TrainRecon, e => e.TestRecon)).Append('\n')
+              .Append(Chart("KL", e => e.TrainKl, e => e.TestKl)).Append('\n');
             if (longRun)
             {
                 var half = c.Epochs.Skip(c.Epochs.Count / 2).ToList();
-                sb.Append(LossChart($"loss ({c.LossName}), epochs {half[0].Epoch}–{half[^1].Epoch}", half.Select(e => (double)e.Epoch).ToArray(),
-                    half.Select(e => e.TrainLoss), half.Select(e => e.TestLoss), logX: false)).Append('\n');
+                sb.Append(LossChart($"loss ({c.LossName}), epochs {half[0].Epoch}–{half[^1].Epoch}",
+                    half.Select(e => (double)e.Epoch).ToArray(), half.Select(e => e.TrainLoss),
+                    half.Select(e => e.TestLoss), logX: false)).Append('\n');
             }
         }
         else sb.Append("<p>No finished epoch yet.</p>\n");
@@ -113,7 +119,7 @@ public static class ReportPage
         if (epochs.Count == 0) return;
         int every = epochs.Count > LongRun ? (epochs.Count + TableRows - 1) / TableRows : 1;
         if (every > 1)
-            sb.Append($"<p>Every {Ordinal(every)} epoch and the newest; metrics.csv holds all {epochs.Count.ToString("N0", CultureInfo.InvariantCulture)}.</p>\n");
+            sb.Append($"<p>Every {Ordinal(every)} epoch and the newest; metrics.csv holds all {Count(epochs.Count)}.</p>\n");
         sb.Append("<table>\n<tr><th>epoch</th><th>train loss</th><th>train recon</th><th>train KL</th>" +
                   "<th>test loss</th><th>test recon</th><th>test KL</th><th>active units</th></tr>\n");
         foreach (var e in epochs.Where((_, i) => i % every == 0 || i == epochs.Count - 1))
@@ -122,6 +128,8 @@ public static class ReportPage
                       $"<td class=\"n\">{F(e.TestKl)}</td><td class=\"n\">{(e.ActiveUnits is int a ? a.ToString() : "–")}</td></tr>\n");
         sb.Append("</table>\n");
     }
+
+    private static string Count(int n) => n.ToString("N0", CultureInfo.InvariantCulture);
 
     private static string Ordinal(int n) =>
         n + ((n % 100) is 11 or 12 or 13 ? "th" : (n % 10) switch { 1 => "st", 2 => "nd", 3 => "rd", _ => "th" });

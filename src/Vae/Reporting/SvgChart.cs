@@ -53,7 +53,8 @@ public static class SvgChart
             var line = Thin(points);
             double strokeWidth = points.Length > MarkedPoints ? 1.5 : 2;
             if (line.Count > 1)
-                sb.Append($"<polyline fill=\"none\" stroke=\"{Escape(s.Color)}\" stroke-width=\"{N(strokeWidth)}\" points=\"")
+                sb.Append($"<polyline fill=\"none\" stroke=\"{Escape(s.Color)}\" ")
+                  .Append($"stroke-width=\"{N(strokeWidth)}\" points=\"")
                   .AppendJoin(' ', line.Select(p => $"{N(p.Item1)},{N(p.Item2)}")).Append("\"/>");
             if (points.Length <= MarkedPoints)
                 foreach (var (px, py) in points)
@@ -199,7 +200,8 @@ public static class SvgChart
     /// </summary>
     public static (double Lo, double Hi, double[] Ticks) LogAxis(double lo, double hi)
     {
-        if (!(lo > 0)) throw new ArgumentOutOfRangeException(nameof(lo), lo, "a logarithmic axis needs positive values");
+        if (!(lo > 0))
+            throw new ArgumentOutOfRangeException(nameof(lo), lo, "a logarithmic axis needs positive values");
         if (!(hi > lo)) { lo /= 2; hi *= 2; }
         bool threes = Math.Log10(hi / lo) <= 4;
         var ticks = new List<double>();
