@@ -30,6 +30,9 @@ public sealed class BenchTrainCommand : ICommand
             .ObjectiveOptions()
             .Option("binarize", "none", "none, or dynamic: draw x ~ Bernoulli(intensity) at every use, as `vae train`",
                 "none|dynamic")
+            .Option("update", "fused", "fused: Adam updates each weight inside the backward pass as its gradient "
+                + "comes out of the product (what `vae train` does); separate: after the pass (same bits, for comparison)",
+                "fused|separate")
             .Flag("profile", "after the timed runs, one more run of --steps with every phase and op timed: where a "
                 + "step's time goes (these clock reads slow it slightly, so the images/s above exclude them)");
         if (!p.Parse(args)) { Console.Out.Write(p.Help()); return ExitCodes.Ok; }
@@ -42,6 +45,7 @@ public sealed class BenchTrainCommand : ICommand
         var objective = p.GetObjective();
         CommonOptions.EnsureTrainable(config, objective, batch);
         string dataDir = p.GetRequiredString("data");
+        bool fused = p.GetChoice("update", "fused", "separate") == "fused";
 
         ImageSet train;
         string source;
@@ -61,7 +65,10 @@ public sealed class BenchTrainCommand : ICommand
 
         if (p.GetChoice("binarize", "none", "dynamic") == "dynamic") train = train.WithDynamicBinarization(1);
         var model = new VaeModel(config);
-        var options = new TrainOptions { BatchSize = batch, Threads = threads, Epochs = 1, Objective = objective };
+        var options = new TrainOptions
+        {
+            BatchSize = batch, Threads = threads, Epochs = 1, Objective = objective, FusedUpdate = fused,
+        };
         var trainer = new Trainer(model, options, train.Count);
         RunSteps(trainer, train, warmup);
         var rates = new List<double>();
@@ -77,7 +84,7 @@ public sealed class BenchTrainCommand : ICommand
         Console.Out.WriteLine($"model {config}, {objective.Describe()}, batch {batch}, {used} threads, " +
             $"GEMM {Gemm.Describe(Gemm.Path)}, {source}" +
             $"{(train.DynamicBinarizationSeed != null ? " binarised dynamically" : "")}; " +
-            $"{repeats} × {steps} steps after {warmup} warm-up");
+            $"{repeats} × {steps} steps after {warmup} warm-up; Adam {(fused ? "inside" : "after")} the backward pass");
         Console.Out.WriteLine("framework,threads,batch_size,images_per_sec,median_images_per_sec,objective,k,isa");
         Console.Out.WriteLine(string.Create(inv,
             $"vae,{used},{batch},{rates[^1]:F0},{rates[rates.Count / 2]:F0},{objective.Name}," +

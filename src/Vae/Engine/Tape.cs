@@ -145,6 +145,7 @@ public sealed class Tape
             foreach (var node in _nodes) node.Out.ClearGradStorage();
         _backwardRunning = true;
         loss.Grad[0] = 1f;
+        CountUses();
         var profile = Profile;
         profile?.CloseForward();
         for (int i = _count - 1; i >= 0; i--)
@@ -157,5 +158,25 @@ public sealed class Tape
             profile?.AddBackward(node.Kind, Stopwatch.GetTimestamp() - start);
         }
         _backwardRunning = false;
+    }
+
+    /// <summary>Sets each input's <see cref="Tensor.Uses"/>: a gradient sink may only take a tensor used once.</summary>
+    private void CountUses()
+    {
+        for (int pass = 0; pass < 2; pass++)
+            for (int i = 0; i < _count; i++)
+            {
+                var node = _nodes[i];
+                Count(node.A, pass);
+                Count(node.B, pass);
+                Count(node.C, pass);
+            }
+
+        static void Count(Tensor? t, int pass)
+        {
+            if (t == null) return;
+            if (pass == 0) t.Uses = 0;
+            else t.Uses++;
+        }
     }
 }

@@ -33,6 +33,18 @@ public sealed class Tensor
     /// <summary>The values as Memory (for writers that outlive a stack frame, e.g. checkpoint files).</summary>
     public Memory<float> Memory => new(_data, _offset, Rows * Cols);
 
+    /// <summary>
+    /// Optional: where a matrix product's backward hands this tensor's gradient, tile by tile, instead of adding it to
+    /// <see cref="Grad"/> (an optimizer updating a weight from its gradient in the same pass; see
+    /// <see cref="Nn.Adam.BackwardAndUpdate"/>). Taken only when the product is the tensor's one use on the tape and
+    /// its inner size fits one block (<see cref="Kernels.Gemm.MaxSinkK"/>); otherwise the gradient goes to
+    /// <see cref="Grad"/> as usual. The sink's consumer must then read <see cref="Grad"/> for what it did not get.
+    /// </summary>
+    public Kernels.TileSink GradientSink { get; set; }
+
+    /// <summary>How many inputs of recorded nodes are this tensor (counted by <see cref="Tape.Backward"/>).</summary>
+    internal int Uses;
+
     public Span<float> Grad => _grad is null
         ? throw new InvalidOperationException($"tensor '{Name}' does not require a gradient")
         : new Span<float>(_grad, _gradOffset, Rows * Cols);

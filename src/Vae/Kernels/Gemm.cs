@@ -108,6 +108,31 @@ public static unsafe partial class Gemm
         }
     }
 
+    /// <summary>
+    /// op(A)·op(B) with every finished tile handed to <paramref name="sink"/> instead of stored in a C: the products of
+    /// <see cref="Multiply"/>, bit for bit (the tile holds what a zeroed C would hold after the call). K must fit one
+    /// block (1 ≤ k ≤ <see cref="MaxSinkK"/>), so that a tile is final when the micro-kernel returns it.
+    /// </summary>
+    public static void Multiply(ReadOnlySpan<float> a, ReadOnlySpan<float> b, int m, int n, int k, bool transA,
+        bool transB, TileSink sink, int threads = 0) => Multiply(Path, a, b, m, n, k, transA, transB, sink, threads);
+
+    /// <summary>The sink form on a chosen instruction set (tests compare them).</summary>
+    public static void Multiply(GemmPath path, ReadOnlySpan<float> a, ReadOnlySpan<float> b, int m, int n, int k,
+        bool transA, bool transB, TileSink sink, int threads = 0)
+    {
+        if (!sink.IsSet) throw new ArgumentException("the tile sink has no function", nameof(sink));
+        if (!IsSupported(path)) throw new PlatformNotSupportedException($"{path} is not supported on this machine");
+        switch (path)
+        {
+            case GemmPath.Avx512: Run<Avx512Kernel>(a, b, m, n, k, transA, transB, default, false, threads, sink); break;
+            case GemmPath.Avx2: Run<Avx2Kernel>(a, b, m, n, k, transA, transB, default, false, threads, sink); break;
+            default: Run<PortableKernel>(a, b, m, n, k, transA, transB, default, false, threads, sink); break;
+        }
+    }
+
+    /// <summary>The largest K a <see cref="TileSink"/> product takes: one cache block of K.</summary>
+    public const int MaxSinkK = KcMax;
+
     private static void Validate(int aLength, int bLength, int cLength, int m, int n, int k, int threads)
     {
         ArgumentOutOfRangeException.ThrowIfNegative(m);
@@ -129,12 +154,15 @@ public static unsafe partial class Gemm
         public float* A, B, C;
         public int M, N, K, Parts;
         public bool TransA, TransB, Accumulate, SplitRows;
+        public TileSink Sink;
     }
 
     private static void Run<TK>(ReadOnlySpan<float> a, ReadOnlySpan<float> b, int m, int n, int k, bool transA,
-        bool transB, Span<float> c, bool accumulate, int threads) where TK : struct, IMicroKernel
+        bool transB, Span<float> c, bool accumulate, int threads, TileSink sink = default) where TK : struct, IMicroKernel
     {
-        Validate(a.Length, b.Length, c.Length, m, n, k, threads);
+        Validate(a.Length, b.Length, sink.IsSet ? int.MaxValue : c.Length, m, n, k, threads);
+        if (sink.IsSet && (k == 0 || k > KcMax))
+            throw new ArgumentOutOfRangeException(nameof(k), $"a tile sink needs 1 <= k <= {KcMax} (one K block), got {k}");
         if (m == 0 || n == 0) return;
         if (k == 0)
         {
@@ -160,7 +188,7 @@ public static unsafe partial class Gemm
             {
                 A = pa, B = pb, C = pc, M = m, N = n, K = k,
                 TransA = transA, TransB = transB, Accumulate = accumulate, SplitRows = splitRows,
-                Parts = Math.Min(parts, splitRows ? tilesM : tilesN),
+                Parts = Math.Min(parts, splitRows ? tilesM : tilesN), Sink = sink,
             };
             if (job.Parts == 1) Compute<TK>(ref job, 0, m, 0, n);
             else WorkerPool.Run(job.Parts, t, &RunPart<TK>, &job);
@@ -225,7 +253,14 @@ public static unsafe partial class Gemm
                         {
                             int mr = Math.Min(MR, mc - ir);
                             float* cTile = job.C + (long)(ic + ir) * ldc + jc + jr;
-                            if (mr == MR && nr == NR)
+                            if (job.Sink.IsSet)
+                            {
+                                // The finished tile goes to the sink instead of C (one K block: nothing to add later).
+                                if (mr == TK.HalfRows && nr == NR) TK.RunHalf(packA + ir * kc, b, ldb, kc, tile, NR, false);
+                                else TK.Run(packA + ir * kc, b, ldb, kc, tile, NR, load: false);
+                                job.Sink.Take(ic + ir, jc + jr, tile, NR, mr, nr);
+                            }
+                            else if (mr == MR && nr == NR)
                             {
                                 TK.Run(packA + ir * kc, b, ldb, kc, cTile, ldc, load);
                             }

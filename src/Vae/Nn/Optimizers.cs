@@ -1,6 +1,7 @@
 using System.Numerics;
 using System.Runtime.Intrinsics;
 using System.Runtime.Intrinsics.X86;
+using Vae.Engine;
 
 namespace Vae.Nn;
 
@@ -52,22 +53,114 @@ public sealed class Adam
     {
         if (p.Length != M.Length || g.Length != M.Length)
             throw new ArgumentException("buffer sizes do not match the optimizer");
+        var job = BeginStep(scalar);
+        fixed (float* pp = p, pg = g, pm = M, pv = V)
+        {
+            job.P = pp; job.G = pg; job.M = pm; job.V = pv;
+            UpdateParallel(ref job, 0, p.Length);
+        }
+    }
+
+    /// <summary>Step t begins: t ← t + 1 and the job with this step's bias-corrected coefficients.</summary>
+    private Job BeginStep(bool scalar)
+    {
         Step++;
         float c1 = 1f - MathF.Pow(Beta1, Step);
         float c2 = 1f - MathF.Pow(Beta2, Step);
-        fixed (float* pp = p, pg = g, pm = M, pv = V)
+        return new Job
         {
-            var job = new Job
+            Beta1 = Beta1, Beta2 = Beta2, Epsilon = Epsilon,
+            StepSize = LearningRate / c1, InvSqrtC2 = 1f / MathF.Sqrt(c2), Scalar = scalar,
+        };
+    }
+
+    /// <summary>Updates [start, end) of the job's buffers, split in contiguous parts over the cores when large.</summary>
+    private unsafe void UpdateParallel(ref Job job, int start, int end)
+    {
+        // Large buffers (the default VAE has 650k parameters) are split in contiguous parts over the cores.
+        int threads = Threads > 0 ? Threads : Environment.ProcessorCount;
+        int length = end - start;
+        job.Parts = length < 1 << 16 ? 1 : Math.Min(8, 2 * threads);
+        if (job.Parts == 1) UpdateRange(ref job, start, end);
+        else
+        {
+            var part = job;
+            part.P = job.P + start; part.G = job.G + start; part.M = job.M + start; part.V = job.V + start;
+            part.Length = length;
+            Kernels.WorkerPool.Run(part.Parts, threads, &RunPart, &part);
+        }
+    }
+
+    /// <summary>
+    /// Backward pass and this update in one: each weight whose gradient comes from one matrix product is updated
+    /// tile by tile as the product's kernel finishes the tile (<see cref="Tensor.GradientSink"/>), so that gradient is
+    /// never written to memory and read back; every other parameter (biases; a weight used twice or by a product with
+    /// more than <see cref="Kernels.Gemm.MaxSinkK"/> rows) is updated after the pass from its gradient as usual.
+    /// Each element gets exactly the operations of <see cref="Update"/>: same bits. Gradients are not kept (those the
+    /// sinks took were never written; the rest are left 0 as by <see cref="Update"/>), so there is no gradient to clip.
+    /// A weight's gradient is final before its update (its one use is that product), and the product's other half,
+    /// the input's gradient, is computed before it (it reads the weight).
+    /// </summary>
+    public unsafe void BackwardAndUpdate(Tape tape, Tensor loss, ParameterSet parameters)
+    {
+        if (parameters.Count != M.Length) throw new ArgumentException("parameter count does not match the optimizer");
+        var job = BeginStep(scalar: false);
+        int n = parameters.Tensors.Count;
+        if (_sinks.Length != n) _sinks = new SinkState[n];
+        var sinks = _sinks; // pinned below: the GEMM's threads reach it through the sinks
+        fixed (float* pp = parameters.Values, pg = parameters.Grads, pm = M, pv = V)
+        fixed (SinkState* ps = sinks)
+        {
+            job.P = pp; job.G = pg; job.M = pm; job.V = pv;
+            try
             {
-                P = pp, G = pg, M = pm, V = pv, Length = p.Length,
-                Beta1 = Beta1, Beta2 = Beta2, Epsilon = Epsilon,
-                StepSize = LearningRate / c1, InvSqrtC2 = 1f / MathF.Sqrt(c2), Scalar = scalar,
-            };
-            // Large buffers (the default VAE has 650k parameters) are split in contiguous parts over the cores.
-            int threads = Threads > 0 ? Threads : Environment.ProcessorCount;
-            job.Parts = p.Length < 1 << 16 ? 1 : Math.Min(8, 2 * threads);
-            if (job.Parts == 1) UpdateRange(ref job, 0, p.Length);
-            else Kernels.WorkerPool.Run(job.Parts, threads, &RunPart, &job);
+                for (int i = 0; i < n; i++)
+                {
+                    int o = parameters.Offset(i);
+                    var t = parameters[i];
+                    ps[i] = new SinkState { Job = job, P = pp + o, M = pm + o, V = pv + o, Cols = t.Cols };
+                    t.GradientSink = new Kernels.TileSink(&TakeTile, ps + i);
+                }
+                tape.Backward(loss);
+            }
+            finally
+            {
+                for (int i = 0; i < n; i++) parameters[i].GradientSink = default;
+            }
+            // The parameters no sink took, as runs of neighbours in the flat buffer.
+            for (int i = 0; i < n;)
+            {
+                if (ps[i].Taken != 0) { i++; continue; }
+                int start = parameters.Offset(i), j = i;
+                while (j < n && ps[j].Taken == 0) j++;
+                int end = j < n ? parameters.Offset(j) : parameters.Count;
+                UpdateParallel(ref job, start, end);
+                i = j;
+            }
+        }
+    }
+
+    private SinkState[] _sinks = [];
+
+    /// <summary>A weight's place in the buffers, for <see cref="TakeTile"/>.</summary>
+    private unsafe struct SinkState
+    {
+        public Job Job;
+        public float* P, M, V;
+        public int Cols, Taken;
+    }
+
+    /// <summary>One finished tile of a weight's gradient: the update of those elements, row by row.</summary>
+    private static unsafe void TakeTile(void* state, int row, int col, float* tile, int ldt, int rows, int cols)
+    {
+        ref SinkState s = ref *(SinkState*)state;
+        s.Taken = 1;
+        var job = s.Job;
+        for (int r = 0; r < rows; r++)
+        {
+            long at = (long)(row + r) * s.Cols + col;
+            job.P = s.P + at; job.G = tile + r * ldt; job.M = s.M + at; job.V = s.V + at;
+            UpdateRange(ref job, 0, cols);
         }
     }
 

@@ -12,6 +12,7 @@ public sealed class ParameterSet
 {
     private readonly List<(string Name, int Rows, int Cols, int[] Shape)> _declared = new();
     private readonly List<Tensor> _tensors = new();
+    private readonly List<int> _offsets = new();
     private float[] _values = [];
     private float[] _grads = [];
 
@@ -49,12 +50,16 @@ public sealed class ParameterSet
         foreach (var d in _declared)
         {
             _tensors.Add(new Tensor(_values, offset, _grads, offset, d.Rows, d.Cols, d.Name));
+            _offsets.Add(offset);
             offset += d.Rows * d.Cols;
         }
         IsAllocated = true;
     }
 
     public Tensor this[int index] => _tensors[index];
+
+    /// <summary>Where parameter <paramref name="index"/> starts in <see cref="Values"/> and <see cref="Grads"/>.</summary>
+    public int Offset(int index) => _offsets[index];
 
     public Tensor this[string name] => _tensors.Find(t => t.Name == name)
         ?? throw new KeyNotFoundException($"no parameter named '{name}'");

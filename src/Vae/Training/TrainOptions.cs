@@ -38,6 +38,12 @@ public sealed record TrainOptions
     public string? Schedule { get; init; }
     /// <summary>Adam's ε (PyTorch's 1e-8 by default; Burda et al. use 1e-4).</summary>
     public float AdamEpsilon { get; init; } = 1e-8f;
+    /// <summary>
+    /// Adam inside the backward pass (<see cref="Nn.Adam.BackwardAndUpdate"/>): each weight updated from its gradient
+    /// tile by tile as the product computes it, instead of after the pass. The same bits either way; false is the
+    /// plain order (kept for comparison). Off by itself when gradients are clipped (the norm needs them all first).
+    /// </summary>
+    public bool FusedUpdate { get; init; } = true;
     /// <summary>How a fresh run draws its weights (<see cref="WeightInit"/>); a resumed run keeps its own.</summary>
     public WeightInit Init { get; init; } = WeightInit.Default;
 

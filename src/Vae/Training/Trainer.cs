@@ -174,10 +174,20 @@ public sealed class Trainer
         if (!float.IsFinite(loss)) throw new NonFiniteLossException(epoch, State.BatchInEpoch + 1, Optimizer.Step + 1, loss);
         Lap(StepPhase.Forward, ref clock);
 
-        _tape.Backward(f.Loss);   // into gradients the last Adam update left at 0
-        Lap(StepPhase.Backward, ref clock);
-        if (Options.ClipGradNorm > 0) ClipGradients(Options.ClipGradNorm);
-        Optimizer.Update(Model.Parameters.Values, Model.Parameters.Grads);
+        if (Options.FusedUpdate && Options.ClipGradNorm == 0)
+        {
+            // The weights are updated inside the backward pass, as their gradients come out of the products; the
+            // optimizer phase is then only what the products did not hand over (the biases).
+            Optimizer.BackwardAndUpdate(_tape, f.Loss, Model.Parameters);
+            Lap(StepPhase.Backward, ref clock);
+        }
+        else
+        {
+            _tape.Backward(f.Loss);   // into gradients the last Adam update left at 0
+            Lap(StepPhase.Backward, ref clock);
+            if (Options.ClipGradNorm > 0) ClipGradients(Options.ClipGradNorm);
+            Optimizer.Update(Model.Parameters.Values, Model.Parameters.Grads);
+        }
         Lap(StepPhase.Optimizer, ref clock);
         if (_profile != null) _profile.Steps++;
 

@@ -40,7 +40,14 @@ public static partial class Ops
         var dB = !tb
             ? new GemmArgs(a.Data, c.Grad, k, n, m, !ta, false, gB)   // op(A)ᵀ·dC → (K,N)
             : new GemmArgs(c.Grad, a.Data, n, k, m, true, ta, gB);    // dCᵀ·op(A) → (N,K)
-        if (a.RequiresGrad && b.RequiresGrad && !ReferenceEquals(a, b))
+        if (b.RequiresGrad && b.GradientSink.IsSet && b.Uses == 1 && m <= Gemm.MaxSinkK)
+        {
+            // B's gradient goes tile by tile to its sink (an optimizer that then changes B): so A's gradient, which
+            // reads B, first. K of B's gradient is m, the rows of C.
+            if (a.RequiresGrad) Multiply(dA, node.Threads);
+            Gemm.Multiply(dB.A, dB.B, dB.M, dB.N, dB.K, dB.TransA, dB.TransB, b.GradientSink, node.Threads);
+        }
+        else if (a.RequiresGrad && b.RequiresGrad && !ReferenceEquals(a, b))
             Gemm.MultiplyConcurrently(dA, dB, accumulate: true, node.Threads);
         else
         {

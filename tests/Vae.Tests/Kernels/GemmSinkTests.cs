@@ -1,0 +1,73 @@
+using Vae.Kernels;
+
+namespace Vae.Tests.Kernels;
+
+/// <summary>A product handed tile by tile to a <see cref="TileSink"/> holds exactly what the stored product holds.</summary>
+public unsafe class GemmSinkTests
+{
+    private struct Collect
+    {
+        public float* C;
+        public int* Seen;
+        public int Ldc;
+    }
+
+    private static void Take(void* state, int row, int col, float* tile, int ldt, int rows, int cols)
+    {
+        ref Collect s = ref *(Collect*)state;
+        for (int r = 0; r < rows; r++)
+            for (int c = 0; c < cols; c++)
+            {
+                s.C[(row + r) * s.Ldc + col + c] = tile[r * ldt + c];
+                Interlocked.Increment(ref s.Seen[(row + r) * s.Ldc + col + c]);
+            }
+    }
+
+    private static float[] Random(int n, ulong seed)
+    {
+        var rng = new Vae.Engine.Rng(seed);
+        var a = new float[n];
+        for (int i = 0; i < n; i++) a[i] = rng.NextUniform(-1, 1);
+        return a;
+    }
+
+    // The weight gradients of the paper's batch-20 step (dW = dYᵀ·X, K = 20), an IWAE k = 5 decoder's (K = 100), the
+    // largest K a sink takes, and odd edges (rows and columns not multiples of any tile).
+    [TestCase(200, 784, 20, true, false)]
+    [TestCase(784, 200, 20, true, false)]
+    [TestCase(50, 200, 100, true, false)]
+    [TestCase(37, 65, 192, true, false)]
+    [TestCase(13, 7, 3, false, true)]
+    [TestCase(4, 33, 1, false, false)]
+    public void SinkSeesEachElementOnceWithTheStoredProductsBits(int m, int n, int k, bool transA, bool transB)
+    {
+        var a = Random(m * k, 1);
+        var b = Random(k * n, 2);
+        foreach (var path in Enum.GetValues<GemmPath>().Where(Gemm.IsSupported))
+            for (int threads = 1; threads <= 2; threads++)
+            {
+                var expected = new float[m * n];
+                Gemm.Multiply(path, a, b, m, n, k, transA, transB, expected, accumulate: false, threads);
+                var got = new float[m * n];
+                var seen = new int[m * n];
+                fixed (float* pc = got)
+                fixed (int* ps = seen)
+                {
+                    var state = new Collect { C = pc, Seen = ps, Ldc = n };
+                    Gemm.Multiply(path, a, b, m, n, k, transA, transB, new TileSink(&Take, &state), threads);
+                }
+                Assert.That(seen, Is.All.EqualTo(1), $"{path}, {threads} threads: every element handed over once");
+                Assert.That(got, Is.EqualTo(expected), $"{path}, {threads} threads");
+            }
+    }
+
+    [Test]
+    public void SinkRefusesAnInnerSizeBeyondOneBlock()
+    {
+        int k = Gemm.MaxSinkK + 1;
+        var a = new float[4 * k];
+        var b = new float[k * 4];
+        var sink = new TileSink(&Take, null);
+        Assert.That(() => Gemm.Multiply(a, b, 4, 4, k, false, false, sink), Throws.InstanceOf<ArgumentOutOfRangeException>());
+    }
+}
