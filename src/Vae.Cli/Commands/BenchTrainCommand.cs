@@ -31,8 +31,8 @@ public sealed class BenchTrainCommand : ICommand
             .Option("binarize", "none", "none, or dynamic: draw x ~ Bernoulli(intensity) at every use, as `vae train`",
                 "none|dynamic")
             .Option("update", "fused", "fused: Adam updates each weight inside the backward pass as its gradient "
-                + "comes out of the product (what `vae train` does); separate: after the pass (same bits, for comparison)",
-                "fused|separate")
+                + "comes out of the product (what `vae train` does); separate: after the pass (same bits); both: "
+                + "alternate the two every repetition in this one run and report each", "fused|separate|both")
             .Flag("profile", "after the timed runs, one more run of --steps with every phase and op timed: where a "
                 + "step's time goes (these clock reads slow it slightly, so the images/s above exclude them)");
         if (!p.Parse(args)) { Console.Out.Write(p.Help()); return ExitCodes.Ok; }
@@ -45,7 +45,8 @@ public sealed class BenchTrainCommand : ICommand
         var objective = p.GetObjective();
         CommonOptions.EnsureTrainable(config, objective, batch);
         string dataDir = p.GetRequiredString("data");
-        bool fused = p.GetChoice("update", "fused", "separate") == "fused";
+        string update = p.GetChoice("update", "fused", "separate", "both");
+        bool fused = update != "separate";
 
         ImageSet train;
         string source;
@@ -71,24 +72,36 @@ public sealed class BenchTrainCommand : ICommand
         };
         var trainer = new Trainer(model, options, train.Count);
         RunSteps(trainer, train, warmup);
-        var rates = new List<double>();
+        // "both": each repetition times the fused order, then the separate one, so the two see the same machine.
+        bool[] modes = update == "both" ? [true, false] : [fused];
+        var rates = modes.Select(_ => new List<double>()).ToArray();
         for (int r = 0; r < repeats; r++)
-        {
-            var clock = Stopwatch.StartNew();
-            RunSteps(trainer, train, steps);
-            rates.Add(steps * (double)batch / clock.Elapsed.TotalSeconds);
-        }
-        rates.Sort();
+            for (int i = 0; i < modes.Length; i++)
+            {
+                trainer.FusedUpdate = modes[i];
+                var clock = Stopwatch.StartNew();
+                RunSteps(trainer, train, steps);
+                rates[i].Add(steps * (double)batch / clock.Elapsed.TotalSeconds);
+            }
+        trainer.FusedUpdate = fused;
         var inv = CultureInfo.InvariantCulture;
         int used = threads == 0 ? Environment.ProcessorCount : threads;
+        string order = update == "both" ? "Adam inside and after the backward pass, alternated"
+            : $"Adam {(fused ? "inside" : "after")} the backward pass";
         Console.Out.WriteLine($"model {config}, {objective.Describe()}, batch {batch}, {used} threads, " +
             $"GEMM {Gemm.Describe(Gemm.Path)}, {source}" +
             $"{(train.DynamicBinarizationSeed != null ? " binarised dynamically" : "")}; " +
-            $"{repeats} × {steps} steps after {warmup} warm-up; Adam {(fused ? "inside" : "after")} the backward pass");
-        Console.Out.WriteLine("framework,threads,batch_size,images_per_sec,median_images_per_sec,objective,k,isa");
-        Console.Out.WriteLine(string.Create(inv,
-            $"vae,{used},{batch},{rates[^1]:F0},{rates[rates.Count / 2]:F0},{objective.Name}," +
-            $"{objective.SamplesPerImage},{Gemm.Path}"));
+            $"{repeats} × {steps} steps after {warmup} warm-up; {order}");
+        Console.Out.WriteLine("framework,threads,batch_size,images_per_sec,median_images_per_sec,objective,k,isa" +
+            (update == "both" ? ",update" : ""));
+        for (int i = 0; i < modes.Length; i++)
+        {
+            rates[i].Sort();
+            string row = string.Create(inv,
+                $"vae,{used},{batch},{rates[i][^1]:F0},{rates[i][rates[i].Count / 2]:F0},{objective.Name}," +
+                $"{objective.SamplesPerImage},{Gemm.Path}");
+            Console.Out.WriteLine(row + (update == "both" ? (modes[i] ? ",fused" : ",separate") : ""));
+        }
         if (p.GetFlag("profile"))
         {
             var profile = new StepProfile();

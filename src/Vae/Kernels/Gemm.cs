@@ -244,6 +244,11 @@ public static unsafe partial class Gemm
                 {
                     int mc = Math.Min(mc0, i1 - ic);
                     PackA<TK>(ref job, ic, mc, pc, kc, packA);
+                    if (job.Sink.IsSet)
+                    {
+                        SinkRows<TK>(ref job, packA, packB, bBlock, directB, ic, mc, jc, nc, kc);
+                        continue;
+                    }
                     for (int jr = 0; jr < nc; jr += NR)
                     {
                         int nr = Math.Min(NR, nc - jr);
@@ -253,14 +258,7 @@ public static unsafe partial class Gemm
                         {
                             int mr = Math.Min(MR, mc - ir);
                             float* cTile = job.C + (long)(ic + ir) * ldc + jc + jr;
-                            if (job.Sink.IsSet)
-                            {
-                                // The finished tile goes to the sink instead of C (one K block: nothing to add later).
-                                if (mr == TK.HalfRows && nr == NR) TK.RunHalf(packA + ir * kc, b, ldb, kc, tile, NR, false);
-                                else TK.Run(packA + ir * kc, b, ldb, kc, tile, NR, load: false);
-                                job.Sink.Take(ic + ir, jc + jr, tile, NR, mr, nr);
-                            }
-                            else if (mr == MR && nr == NR)
+                            if (mr == MR && nr == NR)
                             {
                                 TK.Run(packA + ir * kc, b, ldb, kc, cTile, ldc, load);
                             }
@@ -280,6 +278,34 @@ public static unsafe partial class Gemm
                     }
                 }
             }
+        }
+    }
+
+    /// <summary>
+    /// The sink's order: one MR-row strip of C at a time, all its column panels, then the whole strip (MR × nc, in a
+    /// per-thread buffer) to the sink. The sink (an optimizer) then walks MR rows of its own buffers in long contiguous
+    /// runs, which the hardware prefetches; tile by tile down the columns it jumped a row length between tiles and
+    /// waited on memory. One K block (checked by the caller), so each strip is final.
+    /// </summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+    private static void SinkRows<TK>(ref Job job, float* packA, float* packB, float* bBlock, bool directB, int ic,
+        int mc, int jc, int nc, int kc) where TK : struct, IMicroKernel
+    {
+        int MR = TK.MR, NR = TK.NR, width = (nc + NR - 1) / NR * NR;
+        float* strip = PackBuffers.Strip(MR * (NcMax + NR));
+        for (int ir = 0; ir < mc; ir += MR)
+        {
+            int mr = Math.Min(MR, mc - ir);
+            for (int jr = 0; jr < nc; jr += NR)
+            {
+                int nr = Math.Min(NR, nc - jr);
+                float* b = !directB ? packB + jr * kc : nr == NR ? bBlock + jr : packB;
+                int ldb = directB && nr == NR ? job.N : NR;
+                // Zero-padded panels: a short tile computes its padding too, inside the strip's width.
+                if (mr == TK.HalfRows) TK.RunHalf(packA + ir * kc, b, ldb, kc, strip + jr, width, load: false);
+                else TK.Run(packA + ir * kc, b, ldb, kc, strip + jr, width, load: false);
+            }
+            job.Sink.Take(ic + ir, jc, strip, width, mr, nc);
         }
     }
 
@@ -436,10 +462,11 @@ public static unsafe partial class Gemm
     /// </summary>
     private static class PackBuffers
     {
-        [ThreadStatic] private static float[]? _a, _b;
+        [ThreadStatic] private static float[]? _a, _b, _strip;
 
         public static float* A(int length) => Get(ref _a, length);
         public static float* B(int length) => Get(ref _b, length);
+        public static float* Strip(int length) => Get(ref _strip, length);
 
         private static float* Get(ref float[]? buffer, int length)
         {

@@ -58,6 +58,7 @@ public sealed class Trainer
         _noise = new Rng(options.Seed, RngStreams.Noise);
         Optimizer = optimizer ?? new Adam(model.Parameters.Count, options.LearningRate, epsilon: options.AdamEpsilon);
         Optimizer.Threads = options.Threads;
+        FusedUpdate = options.FusedUpdate;
         _batchesPerEpoch = BatchesPerEpoch(trainCount);
         if (resume == null)
         {
@@ -70,6 +71,10 @@ public sealed class Trainer
             _noise.SetState(resume.Noise ?? throw new ArgumentException("the resume state has no noise stream"));
         }
     }
+
+    /// <summary>Adam inside the backward pass (from <see cref="TrainOptions.FusedUpdate"/>); may be switched between
+    /// steps, as both orders give the same bits (a benchmark alternates them in one run).</summary>
+    public bool FusedUpdate { get; set; }
 
     private StepProfile? _profile;
 
@@ -174,7 +179,7 @@ public sealed class Trainer
         if (!float.IsFinite(loss)) throw new NonFiniteLossException(epoch, State.BatchInEpoch + 1, Optimizer.Step + 1, loss);
         Lap(StepPhase.Forward, ref clock);
 
-        if (Options.FusedUpdate && Options.ClipGradNorm == 0)
+        if (FusedUpdate && Options.ClipGradNorm == 0)
         {
             // The weights are updated inside the backward pass, as their gradients come out of the products; the
             // optimizer phase is then only what the products did not hand over (the biases).
