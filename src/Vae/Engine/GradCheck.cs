@@ -109,6 +109,7 @@ public static class GradCheck
             Run($"matmul{(ta ? " Aᵀ" : "")}{(tb ? " Bᵀ" : "")}", t => t.MatMul(a, b, ta, tb), a, b);
         }
         { var x = Rand(r, c); var b = Rand(1, c); Run("add_bias", t => t.AddBias(x, b), x, b); }
+        { var x = Rand(r, k); var w = Rand(c, k); var b = Rand(1, c); Run("linear", t => t.Linear(x, w, b), x, w, b); }
         { var x = Rand(r, c); var y = Rand(r, c); Run("add", t => t.Add(x, y), x, y); }
         { var x = Rand(r, c); var y = Rand(r, c); Run("subtract", t => t.Subtract(x, y), x, y); }
         { var x = Rand(r, c); var y = Rand(r, c); Run("multiply", t => t.Multiply(x, y), x, y); }

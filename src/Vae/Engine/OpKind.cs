@@ -7,7 +7,7 @@ public enum OpKind
 {
     Add, Subtract, Multiply, Scale, AddScalar,
     Relu, Sigmoid, Tanh, Exp, Log, Softplus, Clamp, Abs,
-    MatMul, AddBias,
+    MatMul, AddBias, Linear,
     BceWithLogits, GaussianNll, SquaredError, KlStandardNormal, Reparameterize,
     Sum, Mean, SumRows, MeanRows, LogSumExpRows,
     RepeatRows, Reshape,

@@ -109,6 +109,38 @@ public static unsafe partial class Gemm
     }
 
     /// <summary>
+    /// C = op(A)·op(B) + bias, the bias row (n values) added to every row of the finished product: a dense layer's
+    /// x·Wᵀ + b in one pass over C, while each tile is in cache. The bits of <see cref="Multiply"/> followed by adding
+    /// the bias (each element's sum is complete before its bias is added).
+    /// </summary>
+    public static void MultiplyAddBias(ReadOnlySpan<float> a, ReadOnlySpan<float> b, ReadOnlySpan<float> bias, int m,
+        int n, int k, bool transA, bool transB, Span<float> c, int threads = 0) =>
+        MultiplyAddBias(Path, a, b, bias, m, n, k, transA, transB, c, threads);
+
+    /// <summary>The bias form on a chosen instruction set (tests compare them).</summary>
+    public static void MultiplyAddBias(GemmPath path, ReadOnlySpan<float> a, ReadOnlySpan<float> b,
+        ReadOnlySpan<float> bias, int m, int n, int k, bool transA, bool transB, Span<float> c, int threads = 0)
+    {
+        if (bias.Length != n) throw new ArgumentException($"bias has {bias.Length} values, n = {n} needed", nameof(bias));
+        if (!IsSupported(path)) throw new PlatformNotSupportedException($"{path} is not supported on this machine");
+        if (k == 0)
+        {
+            Validate(a.Length, b.Length, c.Length, m, n, k, threads);
+            for (int i = 0; i < m; i++) bias.CopyTo(c.Slice(i * n, n));   // 0 + b
+            return;
+        }
+        fixed (float* pbias = bias)
+        {
+            switch (path)
+            {
+                case GemmPath.Avx512: Run<Avx512Kernel>(a, b, m, n, k, transA, transB, c, false, threads, default, pbias); break;
+                case GemmPath.Avx2: Run<Avx2Kernel>(a, b, m, n, k, transA, transB, c, false, threads, default, pbias); break;
+                default: Run<PortableKernel>(a, b, m, n, k, transA, transB, c, false, threads, default, pbias); break;
+            }
+        }
+    }
+
+    /// <summary>
     /// op(A)·op(B) with every finished tile handed to <paramref name="sink"/> instead of stored in a C: the products of
     /// <see cref="Multiply"/>, bit for bit (the tile holds what a zeroed C would hold after the call). K must fit one
     /// block (1 ≤ k ≤ <see cref="MaxSinkK"/>), so that a tile is final when the micro-kernel returns it.
@@ -155,10 +187,12 @@ public static unsafe partial class Gemm
         public int M, N, K, Parts;
         public bool TransA, TransB, Accumulate, SplitRows;
         public TileSink Sink;
+        public float* Bias;
     }
 
     private static void Run<TK>(ReadOnlySpan<float> a, ReadOnlySpan<float> b, int m, int n, int k, bool transA,
-        bool transB, Span<float> c, bool accumulate, int threads, TileSink sink = default) where TK : struct, IMicroKernel
+        bool transB, Span<float> c, bool accumulate, int threads, TileSink sink = default, float* bias = null)
+        where TK : struct, IMicroKernel
     {
         Validate(a.Length, b.Length, sink.IsSet ? int.MaxValue : c.Length, m, n, k, threads);
         if (sink.IsSet && (k == 0 || k > KcMax))
@@ -188,7 +222,7 @@ public static unsafe partial class Gemm
             {
                 A = pa, B = pb, C = pc, M = m, N = n, K = k,
                 TransA = transA, TransB = transB, Accumulate = accumulate, SplitRows = splitRows,
-                Parts = Math.Min(parts, splitRows ? tilesM : tilesN), Sink = sink,
+                Parts = Math.Min(parts, splitRows ? tilesM : tilesN), Sink = sink, Bias = bias,
             };
             if (job.Parts == 1) Compute<TK>(ref job, 0, m, 0, n);
             else WorkerPool.Run(job.Parts, t, &RunPart<TK>, &job);
@@ -274,6 +308,9 @@ public static unsafe partial class Gemm
                                 for (int r = 0; r < mr; r++)
                                     AddRow(tile + r * NR, cTile + (long)r * ldc, nr, load);
                             }
+                            if (job.Bias != null && pc + kc == k) // the tile's sums are complete: + b, still in L1
+                                for (int r = 0; r < mr; r++)
+                                    AddRow(job.Bias + jc + jr, cTile + (long)r * ldc, nr, load: true);
                         }
                     }
                 }

@@ -52,5 +52,5 @@ public sealed class Linear
     }
 
     /// <summary>x (B,In) · Wᵀ (In,Out) + b (Out) → y (B,Out).</summary>
-    public Tensor Forward(Tape tape, Tensor x) => tape.AddBias(tape.MatMul(x, Weight, transB: true), Bias);
+    public Tensor Forward(Tape tape, Tensor x) => tape.Linear(x, Weight, Bias);
 }

@@ -29,7 +29,7 @@ public class BenchCommandTests
         Assert.That(r.Out, Does.Contain("profile of 3 steps").And.Contain("part,us_per_step,share"));
         foreach (var part in new[] { "batch", "noise", "forward", "backward", "optimizer" })
             Assert.That(r.Out, Does.Match($"(?m)^{part},[0-9.]+,"), part);
-        Assert.That(r.Out, Does.Match("(?m)^matmul,[0-9.]+,5,").And.Match("(?m)^matmul \\(backward\\),[0-9.]+,5,"));
+        Assert.That(r.Out, Does.Match("(?m)^linear,[0-9.]+,5,").And.Match("(?m)^linear \\(backward\\),[0-9.]+,5,"));
     }
 
     [Test]

@@ -71,3 +71,45 @@ public unsafe class GemmSinkTests
         Assert.That(() => Gemm.Multiply(a, b, 4, 4, k, false, false, sink), Throws.InstanceOf<ArgumentOutOfRangeException>());
     }
 }
+
+/// <summary>The product with its bias added tile by tile equals the product followed by adding the bias.</summary>
+public class GemmBiasTests
+{
+    private static float[] Random(int n, ulong seed)
+    {
+        var rng = new Vae.Engine.Rng(seed);
+        var a = new float[n];
+        for (int i = 0; i < n; i++) a[i] = rng.NextUniform(-1, 1);
+        return a;
+    }
+
+    // The paper's forward products (x·Wᵀ at batch 20; K = 784 takes several K blocks), batch 128, odd edges.
+    [TestCase(20, 200, 784, false, true)]
+    [TestCase(20, 50, 200, false, true)]
+    [TestCase(128, 400, 784, false, true)]
+    [TestCase(13, 37, 5, false, false)]
+    [TestCase(3, 70, 200, true, true)]
+    [TestCase(5, 6, 0, false, true)]
+    public void BiasAddedInTheProductEqualsBiasAddedAfter(int m, int n, int k, bool transA, bool transB)
+    {
+        var a = Random(m * k, 1);
+        var b = Random(k * n, 2);
+        var bias = Random(n, 3);
+        foreach (var path in Enum.GetValues<GemmPath>().Where(Gemm.IsSupported))
+            for (int threads = 1; threads <= 2; threads++)
+            {
+                var expected = new float[m * n];
+                Gemm.Multiply(path, a, b, m, n, k, transA, transB, expected, accumulate: false, threads);
+                for (int i = 0; i < m; i++)
+                    for (int j = 0; j < n; j++) expected[i * n + j] += bias[j];
+                var got = Random(m * n, 4); // overwritten, not added to
+                Gemm.MultiplyAddBias(path, a, b, bias, m, n, k, transA, transB, got, threads);
+                Assert.That(got, Is.EqualTo(expected), $"{path}, {threads} threads");
+            }
+    }
+
+    [Test]
+    public void BiasOfTheWrongLengthIsRefused() =>
+        Assert.That(() => Gemm.MultiplyAddBias(new float[4], new float[4], new float[3], 2, 2, 2, false, false,
+            new float[4]), Throws.ArgumentException);
+}

@@ -29,10 +29,10 @@ public class StepProfileTests
         foreach (var phase in Enum.GetValues<StepPhase>())
             Assert.That(profile.Seconds(phase), Is.GreaterThan(0), phase.ToString());
         var ops = profile.Ops.Times();
-        // Encoder, μ, logvar, decoder and output layers: 5 products a step, each with a backward.
-        var matmul = ops.Single(t => t.Kind == OpKind.MatMul && !t.Backward);
-        Assert.That(matmul.Calls, Is.EqualTo(5 * profile.Steps));
-        Assert.That(ops.Single(t => t.Kind == OpKind.MatMul && t.Backward).Calls, Is.EqualTo(5 * profile.Steps));
+        // Encoder, μ, logvar, decoder and output layers: 5 dense layers a step, each with a backward.
+        var linear = ops.Single(t => t.Kind == OpKind.Linear && !t.Backward);
+        Assert.That(linear.Calls, Is.EqualTo(5 * profile.Steps));
+        Assert.That(ops.Single(t => t.Kind == OpKind.Linear && t.Backward).Calls, Is.EqualTo(5 * profile.Steps));
         Assert.That(ops.Select(t => t.Kind), Does.Contain(OpKind.BceWithLogits).And.Contain(OpKind.KlStandardNormal));
         Assert.That(ops.Select(t => t.Seconds), Is.Ordered.Descending);
         double opSeconds = ops.Sum(t => t.Seconds);

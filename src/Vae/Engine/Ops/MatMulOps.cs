@@ -29,9 +29,11 @@ public static partial class Ops
     // Each is one call to the same GEMM with accumulate = true, so no transposed copy is ever made. When both are
     // needed (every layer but the first) the two products are independent and run side by side, one per core.
     private static readonly BackwardFn<MatMulParams> MatMulBackward = static node =>
+        ProductBackward(node.A!, node.B!, node.Out, node.Params.TransA, node.Params.TransB, node.Threads);
+
+    /// <summary>The gradients of C = op(A)·op(B) into A and B (those that require one), from C's.</summary>
+    private static void ProductBackward(Tensor a, Tensor b, Tensor c, bool ta, bool tb, int threads)
     {
-        Tensor a = node.A!, b = node.B!, c = node.Out;
-        var (ta, tb) = node.Params;
         int m = c.Rows, n = c.Cols, k = ta ? a.Rows : a.Cols;
         Span<float> gA = a.RequiresGrad ? a.Grad : default, gB = b.RequiresGrad ? b.Grad : default;
         var dA = !ta
@@ -44,20 +46,50 @@ public static partial class Ops
         {
             // B's gradient goes tile by tile to its sink (an optimizer that then changes B): so A's gradient, which
             // reads B, first. K of B's gradient is m, the rows of C.
-            if (a.RequiresGrad) Multiply(dA, node.Threads);
-            Gemm.Multiply(dB.A, dB.B, dB.M, dB.N, dB.K, dB.TransA, dB.TransB, b.GradientSink, node.Threads);
+            if (a.RequiresGrad) Multiply(dA, threads);
+            Gemm.Multiply(dB.A, dB.B, dB.M, dB.N, dB.K, dB.TransA, dB.TransB, b.GradientSink, threads);
         }
         else if (a.RequiresGrad && b.RequiresGrad && !ReferenceEquals(a, b))
-            Gemm.MultiplyConcurrently(dA, dB, accumulate: true, node.Threads);
+            Gemm.MultiplyConcurrently(dA, dB, accumulate: true, threads);
         else
         {
-            if (a.RequiresGrad) Multiply(dA, node.Threads);
-            if (b.RequiresGrad) Multiply(dB, node.Threads);
+            if (a.RequiresGrad) Multiply(dA, threads);
+            if (b.RequiresGrad) Multiply(dB, threads);
         }
-    };
+    }
 
     private static void Multiply(GemmArgs g, int threads) =>
         Gemm.Multiply(g.A, g.B, g.M, g.N, g.K, g.TransA, g.TransB, g.C, accumulate: true, threads);
+
+    /// <summary>
+    /// A dense layer in PyTorch's weight layout, y = x·Wᵀ + b: x (B,In), W (Out,In), b (1,Out) → y (B,Out).
+    /// The same values as <c>AddBias(MatMul(x, W, transB: true), b)</c>, bit for bit, in one pass over y: the bias is
+    /// added as each tile of the product is finished (<see cref="Gemm.MultiplyAddBias"/>), and the backward reads dy
+    /// directly instead of passing it through a separate sum's node first.
+    /// </summary>
+    public static Tensor Linear(this Tape tape, Tensor x, Tensor weight, Tensor bias)
+    {
+        if (weight.Cols != x.Cols)
+            throw new ArgumentException($"Linear: {x} · {weight}ᵀ: inner sizes differ ({x.Cols} vs {weight.Cols})");
+        if (bias.Rows != 1 || bias.Cols != weight.Rows)
+            throw new ArgumentException($"Linear: bias must be (1,{weight.Rows}), got {bias.ShapeString}");
+        var node = tape.Record(OpKind.Linear, LinearBackward, x.Rows, weight.Rows, x, weight, bias);
+        Gemm.MultiplyAddBias(x.Data, weight.Data, bias.Data, x.Rows, weight.Rows, x.Cols, false, true, node.Out.Data,
+            tape.Threads);
+        return node.Out;
+    }
+
+    // dx += dy·W;  dW += dyᵀ·x;  db += Σ_rows dy.
+    private static readonly BackwardFn<NoParams> LinearBackward = static node =>
+    {
+        Tensor x = node.A!, w = node.B!, b = node.C!, y = node.Out;
+        if (b.RequiresGrad)
+        {
+            var columns = new ColumnSums(y, b);
+            RowParallel.For(ref columns, ColumnSums.Blocks(y.Cols), y.Length, node.Threads);
+        }
+        ProductBackward(x, w, y, false, true, node.Threads);
+    };
 
     /// <summary>y = x + b broadcast over rows. x (B,N), b (1,N) → y (B,N).</summary>
     public static Tensor AddBias(this Tape tape, Tensor x, Tensor bias)
