@@ -10,7 +10,7 @@ namespace Vae.Training;
 
 /// <summary>
 /// The training loop, one step in order: draw a batch (data) → forward and loss (model) → tape backward → Adam
-/// update (optimizer). It owns every buffer it needs, so a steady-state step allocates nothing. It returns numbers;
+/// update (optimizer), the last two as one pass by default (<see cref="Adam.BackwardAndUpdate"/>). It owns every buffer it needs, so a steady-state step allocates nothing. It returns numbers;
 /// printing and files are the caller's business.
 /// <para>
 /// Its position (epoch, batch inside the epoch, the two random streams, Adam's step and the epoch's running sums) is
