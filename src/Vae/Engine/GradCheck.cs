@@ -109,7 +109,6 @@ public static class GradCheck
             Run($"matmul{(ta ? " Aᵀ" : "")}{(tb ? " Bᵀ" : "")}", t => t.MatMul(a, b, ta, tb), a, b);
         }
         { var x = Rand(r, c); var b = Rand(1, c); Run("add_bias", t => t.AddBias(x, b), x, b); }
-        { var x = Rand(r, k); var w = Rand(c, k); var b = Rand(1, c); Run("linear", t => t.Linear(x, w, b), x, w, b); }
         { var x = Rand(r, c); var y = Rand(r, c); Run("add", t => t.Add(x, y), x, y); }
         { var x = Rand(r, c); var y = Rand(r, c); Run("subtract", t => t.Subtract(x, y), x, y); }
         { var x = Rand(r, c); var y = Rand(r, c); Run("multiply", t => t.Multiply(x, y), x, y); }
@@ -150,6 +149,8 @@ public static class GradCheck
         }
         { var x = Rand(r, c); Run("repeat_rows", t => t.RepeatRows(x, 3), x); }
         { var x = Rand(r, 2 * c); Run("reshape", t => t.Reshape(x, 2 * r, c), x); }
+        // Last, so the ops above keep the inputs they had before it was added (docs cite their figures).
+        { var x = Rand(r, k); var w = Rand(c, k); var b = Rand(1, c); Run("linear", t => t.Linear(x, w, b), x, w, b); }
         return results;
     }
 }
