@@ -319,17 +319,19 @@ public static unsafe partial class Gemm
     }
 
     /// <summary>
-    /// The sink's order: one MR-row strip of C at a time, all its column panels, then the whole strip (MR × nc, in a
-    /// per-thread buffer) to the sink. The sink (an optimizer) then walks MR rows of its own buffers in long contiguous
-    /// runs, which the hardware prefetches; tile by tile down the columns it jumped a row length between tiles and
-    /// waited on memory. One K block (checked by the caller), so each strip is final.
+    /// The sink's order: one MR-row strip of C at a time, all its column panels, then the whole strip (MR × nc, rows
+    /// nc apart in a per-thread buffer) to the sink. When the strip spans whole rows of C it has C's own layout, so a
+    /// sink that mirrors C in memory (an optimizer: weights and moments) walks one contiguous run per strip, which
+    /// the hardware prefetches; tile by tile down the columns it jumped a row length between tiles and waited on
+    /// memory. One K block (checked by the caller), so each strip is final.
     /// </summary>
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     private static void SinkRows<TK>(ref Job job, float* packA, float* packB, float* bBlock, bool directB, int ic,
         int mc, int jc, int nc, int kc) where TK : struct, IMicroKernel
     {
-        int MR = TK.MR, NR = TK.NR, width = (nc + NR - 1) / NR * NR;
+        int MR = TK.MR, NR = TK.NR;
         float* strip = PackBuffers.Strip(MR * (NcMax + NR));
+        float* tile = stackalloc float[MR * NR];
         for (int ir = 0; ir < mc; ir += MR)
         {
             int mr = Math.Min(MR, mc - ir);
@@ -338,11 +340,17 @@ public static unsafe partial class Gemm
                 int nr = Math.Min(NR, nc - jr);
                 float* b = !directB ? packB + jr * kc : nr == NR ? bBlock + jr : packB;
                 int ldb = directB && nr == NR ? job.N : NR;
-                // Zero-padded panels: a short tile computes its padding too, inside the strip's width.
-                if (mr == TK.HalfRows) TK.RunHalf(packA + ir * kc, b, ldb, kc, strip + jr, width, load: false);
-                else TK.Run(packA + ir * kc, b, ldb, kc, strip + jr, width, load: false);
+                if (nr == NR && mr == MR) TK.Run(packA + ir * kc, b, ldb, kc, strip + jr, nc, load: false);
+                else if (nr == NR && mr == TK.HalfRows) TK.RunHalf(packA + ir * kc, b, ldb, kc, strip + jr, nc, false);
+                else
+                {
+                    // A short tile (zero-padded panels) is computed aside: stored in place its padding would run into
+                    // the next row of the strip.
+                    TK.Run(packA + ir * kc, b, ldb, kc, tile, NR, load: false);
+                    for (int r = 0; r < mr; r++) AddRow(tile + r * NR, strip + r * nc + jr, nr, load: false);
+                }
             }
-            job.Sink.Take(ic + ir, jc, strip, width, mr, nc);
+            job.Sink.Take(ic + ir, jc, strip, nc, mr, nc);
         }
     }
 

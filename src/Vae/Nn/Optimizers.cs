@@ -156,6 +156,14 @@ public sealed class Adam
         ref SinkState s = ref *(SinkState*)state;
         s.Taken = 1;
         var job = s.Job;
+        if (col == 0 && cols == s.Cols && ldt == cols)
+        {
+            // Whole rows, laid out as the weight: one contiguous run of weights, moments and gradient.
+            long at = (long)row * s.Cols;
+            job.P = s.P + at; job.G = tile; job.M = s.M + at; job.V = s.V + at;
+            UpdateRange(ref job, 0, rows * cols);
+            return;
+        }
         for (int r = 0; r < rows; r++)
         {
             long at = (long)(row + r) * s.Cols + col;
