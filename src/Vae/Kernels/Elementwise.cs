@@ -160,7 +160,7 @@ public static class Elementwise
         var s = new Vector<float>(shift);
         int n = x.Length, i = 0;
         for (; i <= n - W; i += W)
-            acc += Vector.Exp(Load(ref px, i) - s);
+            acc += VectorMath.Exp(Load(ref px, i) - s);
         float sum = Vector.Sum(acc);
         for (; i < n; i++)
             sum += MathF.Exp(Unsafe.Add(ref px, i) - shift);
@@ -178,7 +178,7 @@ public static class Elementwise
         var sc = new Vector<float>(scale);
         int n = x.Length, i = 0;
         for (; i <= n - W; i += W)
-            Store(Load(ref pd, i) + sc * Vector.Exp(Load(ref px, i) - s), ref pd, i);
+            Store(Load(ref pd, i) + sc * VectorMath.Exp(Load(ref px, i) - s), ref pd, i);
         for (; i < n; i++)
             Unsafe.Add(ref pd, i) += scale * MathF.Exp(Unsafe.Add(ref px, i) - shift);
     }
