@@ -146,6 +146,35 @@ public class VectorMathTests
             "log(1 + e^−a)");
     }
 
+    /// <summary>The ops' 512-bit forms, which Elementwise runs on AVX-512 machines, against their Vector&lt;T&gt;
+    /// forms: the same bits, so results do not depend on which form an element falls to.</summary>
+    [Test]
+    public void WideOpsGiveTheSameBitsAsTheirVectorForms()
+    {
+        var x = Sweep(-100f, 100f).Where((_, i) => i % 5 == 0).Concat([float.NaN, float.NegativeInfinity]).ToArray();
+        var t = x.Select((_, i) => (i % 3) / 2f).ToArray();
+        Unary<SigmoidOp>(x); Unary<TanhOp>(x); Unary<ExpOp>(x); Unary<SoftplusOp>(x);
+        Binary<BceWithLogitsOp>(x, t); Binary<BceWithLogitsGradOp>(x, t);
+
+        static void Unary<TOp>(float[] x) where TOp : struct, IUnaryOp
+        {
+            Assert.That(TOp.HasWide, typeof(TOp).Name);
+            Assert.That(Apply512(x, v => TOp.Invoke(v)), Is.EqualTo(Apply(x, v => TOp.Invoke(v))), typeof(TOp).Name);
+        }
+
+        static void Binary<TOp>(float[] x, float[] t) where TOp : struct, IBinaryOp
+        {
+            Assert.That(TOp.HasWide, typeof(TOp).Name);
+            int n = x.Length / 16 * 16, w = Vector<float>.Count;
+            float[] wide = new float[n], narrow = new float[n];
+            for (int i = 0; i < n; i += 16)
+                TOp.Invoke(Vector512.Create(x.AsSpan(i, 16)), Vector512.Create(t.AsSpan(i, 16))).CopyTo(wide, i);
+            for (int i = 0; i < n; i += w)
+                TOp.Invoke(new Vector<float>(x, i), new Vector<float>(t, i)).CopyTo(narrow, i);
+            Assert.That(wide, Is.EqualTo(narrow), typeof(TOp).Name);
+        }
+    }
+
     [Test]
     public void ExpBasedOpsSaturateWithoutNaN()
     {
