@@ -96,7 +96,10 @@ public static class Elementwise
         {
             var s16 = Vector512.Create(scale);
             for (; i <= n - 16; i += 16)
-                (Load16(ref pd, i) + s16 * TOp.Invoke(Load16(ref px, i), Load16(ref py, i))).StoreUnsafe(ref pd, (nuint)i);
+            {
+                var v = Load16(ref pd, i) + s16 * TOp.Invoke(Load16(ref px, i), Load16(ref py, i));
+                v.StoreUnsafe(ref pd, (nuint)i);
+            }
         }
         for (; i <= n - W; i += W)
             Store(Load(ref pd, i) + s * TOp.Invoke(Load(ref px, i), Load(ref py, i)), ref pd, i);
