@@ -1,6 +1,8 @@
 using System.Numerics;
 using System.Runtime.CompilerServices;
 using System.Runtime.InteropServices;
+using System.Runtime.Intrinsics;
+using System.Runtime.Intrinsics.X86;
 
 namespace Vae.Kernels;
 
@@ -9,11 +11,13 @@ namespace Vae.Kernels;
 /// "sources, destination". Each has a scalar twin of the same name in <see cref="ElementwiseNaive"/>.
 /// Loops run full <see cref="Vector{T}"/> strides bounded by <c>i &lt;= n − W</c>, then a scalar tail of fewer than W
 /// elements. Reductions keep one vector accumulator and add the tail last, so for a given length the order of
-/// additions is fixed and results do not change between runs.
+/// additions is fixed and results do not change between runs. Ops with a 512-bit form (HasWide) run it first on
+/// AVX-512 machines (asked as <c>Avx512F.IsSupported</c>, as Gemm does), then the <see cref="Vector{T}"/> loop.
 /// </summary>
 public static class Elementwise
 {
     private static int W => Vector<float>.Count;
+    private static bool Wide => Avx512F.IsSupported && Vector<float>.Count < 16;
 
     /// <summary>dest[i] = Op(x[i]). dest may be x.</summary>
     public static void Map<TOp>(ReadOnlySpan<float> x, Span<float> dest) where TOp : struct, IUnaryOp
@@ -22,6 +26,9 @@ public static class Elementwise
         ref float px = ref MemoryMarshal.GetReference(x);
         ref float pd = ref MemoryMarshal.GetReference(dest);
         int n = x.Length, i = 0;
+        if (TOp.HasWide && Wide)
+            for (; i <= n - 16; i += 16)
+                TOp.Invoke(Load16(ref px, i)).StoreUnsafe(ref pd, (nuint)i);
         for (; i <= n - W; i += W)
             Store(TOp.Invoke(Load(ref px, i)), ref pd, i);
         for (; i < n; i++)
@@ -85,6 +92,15 @@ public static class Elementwise
         ref float pd = ref MemoryMarshal.GetReference(dest);
         var s = new Vector<float>(scale);
         int n = x.Length, i = 0;
+        if (TOp.HasWide && Wide)
+        {
+            var s16 = Vector512.Create(scale);
+            for (; i <= n - 16; i += 16)
+            {
+                var v = Load16(ref pd, i) + s16 * TOp.Invoke(Load16(ref px, i), Load16(ref py, i));
+                v.StoreUnsafe(ref pd, (nuint)i);
+            }
+        }
         for (; i <= n - W; i += W)
             Store(Load(ref pd, i) + s * TOp.Invoke(Load(ref px, i), Load(ref py, i)), ref pd, i);
         for (; i < n; i++)
@@ -130,9 +146,17 @@ public static class Elementwise
         ref float py = ref MemoryMarshal.GetReference(y);
         var acc = Vector<float>.Zero;
         int n = x.Length, i = 0;
+        float sum = 0f;
+        if (TOp.HasWide && Wide)
+        {
+            var acc16 = Vector512<float>.Zero;
+            for (; i <= n - 16; i += 16)
+                acc16 += TOp.Invoke(Load16(ref px, i), Load16(ref py, i));
+            sum = Vector512.Sum(acc16);
+        }
         for (; i <= n - W; i += W)
             acc += TOp.Invoke(Load(ref px, i), Load(ref py, i));
-        float sum = Vector.Sum(acc);
+        sum += Vector.Sum(acc);
         for (; i < n; i++)
             sum += TOp.Invoke(Unsafe.Add(ref px, i), Unsafe.Add(ref py, i));
         return sum;
@@ -160,7 +184,7 @@ public static class Elementwise
         var s = new Vector<float>(shift);
         int n = x.Length, i = 0;
         for (; i <= n - W; i += W)
-            acc += Vector.Exp(Load(ref px, i) - s);
+            acc += VectorMath.Exp(Load(ref px, i) - s);
         float sum = Vector.Sum(acc);
         for (; i < n; i++)
             sum += MathF.Exp(Unsafe.Add(ref px, i) - shift);
@@ -178,7 +202,7 @@ public static class Elementwise
         var sc = new Vector<float>(scale);
         int n = x.Length, i = 0;
         for (; i <= n - W; i += W)
-            Store(Load(ref pd, i) + sc * Vector.Exp(Load(ref px, i) - s), ref pd, i);
+            Store(Load(ref pd, i) + sc * VectorMath.Exp(Load(ref px, i) - s), ref pd, i);
         for (; i < n; i++)
             Unsafe.Add(ref pd, i) += scale * MathF.Exp(Unsafe.Add(ref px, i) - shift);
     }
@@ -203,6 +227,9 @@ public static class Elementwise
 
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     private static Vector<float> Load(ref float p, int i) => Vector.LoadUnsafe(ref p, (nuint)i);
+
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static Vector512<float> Load16(ref float p, int i) => Vector512.LoadUnsafe(ref p, (nuint)i);
 
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     private static void Store(Vector<float> v, ref float p, int i) => v.StoreUnsafe(ref p, (nuint)i);

@@ -100,7 +100,8 @@ public static partial class Ops
         var node = tape.Record(kind, backward, x.Rows, x.Cols, x);
         // Cut into blocks of whole vectors, not rows: Map computes a range's last Length mod W elements with the scalar
         // op, which for tanh, exp, … differs from the vector form in the last bits, so a cut inside a vector would
-        // make the result depend on the thread count. Only the tensor's own tail is scalar, at any thread count.
+        // make the result depend on the thread count. Only the tensor's own tail is scalar, at any thread count. (Where
+        // Map runs an op's 512-bit form first, that form gives the same bits as the Vector<T> one: VectorMathTests.)
         var body = new MapBlocks<TOp>(x, node.Out);
         RowParallel.For(ref body, MapBlocks<TOp>.Count(x.Length), (long)x.Length * TOp.Cost, tape.Threads);
         return node.Out;
