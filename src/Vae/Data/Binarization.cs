@@ -21,7 +21,8 @@ public static class Binarization
     public static void Draw(ReadOnlySpan<byte> src, ulong seed, ulong use, int row, Span<float> dest) =>
         CounterBernoulli.Fill(src, Key(seed, use, row), dest);
 
-    /// <summary>The hash key of draw (seed, use, row); <see cref="CounterBernoulli"/> hashes the pixels from it.</summary>
+    /// <summary>The hash key of draw (seed, use, row); <see cref="CounterBernoulli"/> hashes the pixels from it.
+    /// </summary>
     public static ulong Key(ulong seed, ulong use, int row) =>
         Mix(Mix(seed ^ 0x6A09E667F3BCC909UL) + use * 0x9E3779B97F4A7C15UL + (ulong)row);
 

@@ -35,7 +35,8 @@ public class CounterBernoulliTests
             {
                 // A third 0, a third 255, a third anything (MNIST is mostly 0 and 255).
                 var src = new byte[n];
-                for (int i = 0; i < n; i++) src[i] = (rng.Next(3)) switch { 0 => 0, 1 => 255, _ => (byte)rng.Next(256) };
+                for (int i = 0; i < n; i++)
+                    src[i] = rng.Next(3) switch { 0 => 0, 1 => 255, _ => (byte)rng.Next(256) };
                 ulong key = Binarization.Key((ulong)rng.NextInt64(), (ulong)rng.Next(1_000_000), rng.Next(1000));
                 var expected = Run(null, src, key);
                 foreach (var path in Paths())
