@@ -77,14 +77,14 @@ public static unsafe class CounterBernoulli
     {
         if (dest.Length != src.Length) throw new ArgumentException("dest and src lengths differ", nameof(dest));
         if (!IsSupported(path)) throw new PlatformNotSupportedException($"{path} is not supported on this machine");
+        if (path == CounterBernoulliPath.Scalar) { Naive(src, key, dest); return; }
         int i = 0;
         fixed (byte* s = src)
         fixed (float* d = dest)
         {
-            if (path == CounterBernoulliPath.Avx512) i = Fill512(s, key, d, src.Length);
-            else if (path == CounterBernoulliPath.Avx2) i = Fill256(s, key, d, src.Length);
+            i = path == CounterBernoulliPath.Avx512 ? Fill512(s, key, d, src.Length) : Fill256(s, key, d, src.Length);
         }
-        // The tail (and the scalar path): pixels from i on, i even, hash counter i/2 + 1 onwards.
+        // The tail: pixels from i on (fewer than 16), i even, hash counter i/2 + 1 onwards.
         ulong c = (ulong)i / 2 + 1;
         for (; i <= src.Length - 2; i += 2, c++)
         {
