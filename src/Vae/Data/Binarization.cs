@@ -1,3 +1,5 @@
+using Vae.Kernels;
+
 namespace Vae.Data;
 
 /// <summary>
@@ -16,20 +18,13 @@ public static class Binarization
     /// (<paramref name="seed"/>, <paramref name="use"/>, <paramref name="row"/>): the same key gives the same image.
     /// Exact up to 2⁻³²: pixel i is 1 iff u·255 &lt; src[i]·2³² for a uniform 32-bit u.
     /// </summary>
-    public static void Draw(ReadOnlySpan<byte> src, ulong seed, ulong use, int row, Span<float> dest)
-    {
-        if (dest.Length != src.Length) throw new ArgumentException("dest and src lengths differ", nameof(dest));
-        ulong key = Mix(Mix(seed ^ 0x6A09E667F3BCC909UL) + use * 0x9E3779B97F4A7C15UL + (ulong)row);
-        int i = 0;
-        for (ulong c = 1; i <= src.Length - 2; i += 2, c++)
-        {
-            ulong r = Mix(key + c * 0xD1B54A32D192ED03UL);   // two 32-bit uniforms per hash
-            dest[i] = (r & 0xFFFFFFFFUL) * 255 < (ulong)src[i] << 32 ? 1f : 0f;
-            dest[i + 1] = (r >> 32) * 255 < (ulong)src[i + 1] << 32 ? 1f : 0f;
-        }
-        if (i < src.Length)
-            dest[i] = (Mix(key) & 0xFFFFFFFFUL) * 255 < (ulong)src[i] << 32 ? 1f : 0f;
-    }
+    public static void Draw(ReadOnlySpan<byte> src, ulong seed, ulong use, int row, Span<float> dest) =>
+        CounterBernoulli.Fill(src, Key(seed, use, row), dest);
+
+    /// <summary>The hash key of draw (seed, use, row); <see cref="CounterBernoulli"/> hashes the pixels from it.
+    /// </summary>
+    public static ulong Key(ulong seed, ulong use, int row) =>
+        Mix(Mix(seed ^ 0x6A09E667F3BCC909UL) + use * 0x9E3779B97F4A7C15UL + (ulong)row);
 
     /// <summary>
     /// A copy of <paramref name="set"/> binarised once (bytes 0 or 255), image i drawn with key (seed, 0, i): the
@@ -47,11 +42,5 @@ public static class Binarization
         return set.With(bytes, (byte[])set.Labels.Clone(), set.Factors);
     }
 
-    /// <summary>SplitMix64's finaliser (Steele, Lea &amp; Flood 2014): a bijection scrambling a counter.</summary>
-    private static ulong Mix(ulong z)
-    {
-        z = (z ^ (z >> 30)) * 0xBF58476D1CE4E5B9UL;
-        z = (z ^ (z >> 27)) * 0x94D049BB133111EBUL;
-        return z ^ (z >> 31);
-    }
+    private static ulong Mix(ulong z) => CounterBernoulli.Mix(z);
 }

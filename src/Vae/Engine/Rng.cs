@@ -1,3 +1,5 @@
+using System.Runtime.CompilerServices;
+
 namespace Vae.Engine;
 
 /// <summary>
@@ -32,16 +34,20 @@ public sealed class Rng
         return z ^ (z >> 31);
     }
 
-    public ulong NextUInt64()
+    public ulong NextUInt64() => Next(ref _s0, ref _s1, ref _s2, ref _s3);
+
+    /// <summary>One xoshiro256** step on a state held anywhere (fields, or locals in a batch loop).</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static ulong Next(ref ulong s0, ref ulong s1, ref ulong s2, ref ulong s3)
     {
-        ulong result = ulong.RotateLeft(_s1 * 5, 7) * 9;
-        ulong t = _s1 << 17;
-        _s2 ^= _s0;
-        _s3 ^= _s1;
-        _s1 ^= _s2;
-        _s0 ^= _s3;
-        _s2 ^= t;
-        _s3 = ulong.RotateLeft(_s3, 45);
+        ulong result = ulong.RotateLeft(s1 * 5, 7) * 9;
+        ulong t = s1 << 17;
+        s2 ^= s0;
+        s3 ^= s1;
+        s1 ^= s2;
+        s0 ^= s3;
+        s2 ^= t;
+        s3 = ulong.RotateLeft(s3, 45);
         return result;
     }
 
@@ -87,12 +93,13 @@ public sealed class Rng
     }
 
     private double[] _uniforms = [];
+    private float[] _normals = [];
 
     /// <summary>
-    /// <see cref="FillGaussian(Span{float})"/> (its twin) with the Box–Muller transform split over
-    /// <paramref name="threads"/> (0 = all cores): the uniforms are drawn in stream order first, which is cheap, and
-    /// then each pair's log, square root, cosine and sine — ~60 ns of libm a pair, a twentieth of an IWAE k = 5 step
-    /// at the paper's batch — run in parallel. The same values in the same places, and the same state after.
+    /// <see cref="FillGaussian(Span{float})"/> (its twin): the uniforms are drawn in stream order first (u₁ of
+    /// every pair, then u₂), then <see cref="Kernels.BoxMuller.Transform"/> turns them into the same floats the C
+    /// library would, on vector lanes and, for long fills, over <paramref name="threads"/> (0 = all cores). The same
+    /// values in the same places, and the same state after.
     /// </summary>
     public unsafe void FillGaussian(Span<float> dest, int threads)
     {
@@ -100,39 +107,35 @@ public sealed class Rng
         if (dest.Length > 0 && _hasSpare) { dest[0] = _spare; _hasSpare = false; start = 1; }
         int pairs = (dest.Length - start + 1) / 2;
         if (pairs == 0) return;
-        if (_uniforms.Length < 2 * pairs) _uniforms = new double[2 * pairs];
+        if (_uniforms.Length < 2 * pairs) (_uniforms, _normals) = (new double[2 * pairs], new float[2 * pairs]);
+        // As NextGaussian: u1 = 1 − NextDouble() in (0, 1], then u2 = NextDouble(); the state in locals.
+        ulong s0 = _s0, s1 = _s1, s2 = _s2, s3 = _s3;
         for (int i = 0; i < pairs; i++)
         {
-            _uniforms[2 * i] = 1.0 - NextDouble();   // as NextGaussian: u1 in (0, 1], then u2
-            _uniforms[2 * i + 1] = NextDouble();
+            _uniforms[i] = 1.0 - (Next(ref s0, ref s1, ref s2, ref s3) >> 11) * (1.0 / (1UL << 53));
+            _uniforms[pairs + i] = (Next(ref s0, ref s1, ref s2, ref s3) >> 11) * (1.0 / (1UL << 53));
         }
-        float spare = 0;
-        fixed (float* d = dest)
+        (_s0, _s1, _s2, _s3) = (s0, s1, s2, s3);
+        fixed (float* z = _normals)
         fixed (double* u = _uniforms)
         {
-            var body = new BoxMuller(u, d + start, dest.Length - start, &spare);
-            // A pair costs about as much as 64 additions: the cut-off of RowParallel is counted in additions.
-            Kernels.RowParallel.For(ref body, pairs, 64L * pairs, threads);
+            var body = new BoxMullerRange(u, u + pairs, z);
+            // A pair costs about as much as 16 additions (~5 ns): the cut-off of RowParallel is counted in additions,
+            // so a training step's 500 pairs stay on one thread and an IWAE k = 5 step's 2,500 are split.
+            Kernels.RowParallel.For(ref body, pairs, 16L * pairs, threads);
         }
+        _normals.AsSpan(0, dest.Length - start).CopyTo(dest[start..]);
         // As NextGaussian: the last pair's second value stays in _spare, handed out next only if the length was odd.
         _hasSpare = (dest.Length - start) % 2 == 1;
-        _spare = _hasSpare ? spare : dest[^1];
+        _spare = _normals[2 * pairs - 1];
     }
 
-    /// <summary>Pairs [start, end): dest[2i] = r·cos θ, dest[2i+1] = r·sin θ (the spare past the end).</summary>
-    private readonly unsafe struct BoxMuller(double* u, float* dest, int length, float* spare) : Kernels.IRangeBody
+    /// <summary>Pairs [start, end) of <see cref="FillGaussian(Span{float}, int)"/>.</summary>
+    private readonly unsafe struct BoxMullerRange(double* u1, double* u2, float* z) : Kernels.IRangeBody
     {
-        public void Run(int start, int end)
-        {
-            for (int i = start; i < end; i++)
-            {
-                double r = Math.Sqrt(-2.0 * Math.Log(u[2 * i]));
-                dest[2 * i] = (float)(r * Math.Cos(2 * Math.PI * u[2 * i + 1]));
-                float second = (float)(r * Math.Sin(2 * Math.PI * u[2 * i + 1]));
-                if (2 * i + 1 < length) dest[2 * i + 1] = second;
-                else *spare = second;
-            }
-        }
+        public void Run(int start, int end) => Kernels.BoxMuller.Transform(new ReadOnlySpan<double>(u1 + start,
+            end - start), new ReadOnlySpan<double>(u2 + start, end - start), new Span<float>(z + 2 * start,
+            2 * (end - start)));
     }
 
     /// <summary>Fisher–Yates shuffle in place.</summary>
