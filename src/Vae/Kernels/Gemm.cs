@@ -216,6 +216,8 @@ public static unsafe partial class Gemm
         long stripM = Math.Min(m, (tilesM + parts - 1) / parts * TK.MR);
         long stripN = Math.Min(n, (tilesN + parts - 1) / parts * TK.NR);
         bool splitRows = stripM * n * k / 32 + k * (n + stripM) <= stripN * m * k / 32 + k * (m + stripN);
+        // A sink is given whole rows when each thread takes whole rows: for an optimizer, one contiguous run per strip.
+        if (sink.IsSet && tilesM >= parts) splitRows = true;
         fixed (float* pa = a, pb = b, pc = c)
         {
             var job = new Job

@@ -154,7 +154,7 @@ public sealed class Adam
     private static unsafe void TakeTile(void* state, int row, int col, float* tile, int ldt, int rows, int cols)
     {
         ref SinkState s = ref *(SinkState*)state;
-        s.Taken = 1;
+        if (s.Taken == 0) s.Taken = 1; // written once: the threads sharing this state then only read its line
         var job = s.Job;
         if (col == 0 && cols == s.Cols && ldt == cols)
         {
