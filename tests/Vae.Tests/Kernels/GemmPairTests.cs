@@ -4,23 +4,15 @@ namespace Vae.Tests.Kernels;
 
 public class GemmPairTests
 {
-    private static float[] Random(int n, ulong seed)
-    {
-        var rng = new Vae.Engine.Rng(seed);
-        var a = new float[n];
-        for (int i = 0; i < n; i++) a[i] = rng.NextUniform(-1, 1);
-        return a;
-    }
-
     // A layer's backward: dX (128,400) += dY (128,784)·W (784,400) and dW (784,400) += dYᵀ·X, plus odd sizes.
     [TestCase(128, 400, 784, 784, 400, 128)]
     [TestCase(37, 65, 33, 70, 41, 29)]
     [TestCase(3, 5, 7, 2, 9, 4)]
     public void ConcurrentPairEqualsTwoSequentialProductsBitForBit(int m1, int n1, int k1, int m2, int n2, int k2)
     {
-        var a1 = Random(m1 * k1, 1); var b1 = Random(k1 * n1, 2);
-        var a2 = Random(k2 * m2, 3); var b2 = Random(k2 * n2, 4);
-        var c1 = Random(m1 * n1, 5); var c2 = Random(m2 * n2, 6);
+        var a1 = RandomArrays.Uniform(m1 * k1, 1); var b1 = RandomArrays.Uniform(k1 * n1, 2);
+        var a2 = RandomArrays.Uniform(k2 * m2, 3); var b2 = RandomArrays.Uniform(k2 * n2, 4);
+        var c1 = RandomArrays.Uniform(m1 * n1, 5); var c2 = RandomArrays.Uniform(m2 * n2, 6);
         var s1 = (float[])c1.Clone(); var s2 = (float[])c2.Clone();
         Gemm.Multiply(a1, b1, m1, n1, k1, false, false, s1, true, threads: 1);
         Gemm.Multiply(a2, b2, m2, n2, k2, true, false, s2, true, threads: 1);
@@ -38,7 +30,7 @@ public class GemmPairTests
     public void OverlappingOutputsRunOneAfterTheOther()
     {
         // Both products accumulate into the same buffer: must equal doing them in turn.
-        var a = Random(64 * 64, 7); var b = Random(64 * 64, 8);
+        var a = RandomArrays.Uniform(64 * 64, 7); var b = RandomArrays.Uniform(64 * 64, 8);
         var c = new float[64 * 64]; var expected = new float[64 * 64];
         Gemm.Multiply(a, b, 64, 64, 64, false, false, expected, true, 1);
         Gemm.Multiply(b, a, 64, 64, 64, false, false, expected, true, 1);

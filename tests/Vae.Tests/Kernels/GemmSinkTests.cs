@@ -23,14 +23,6 @@ public unsafe class GemmSinkTests
             }
     }
 
-    private static float[] Random(int n, ulong seed)
-    {
-        var rng = new Vae.Engine.Rng(seed);
-        var a = new float[n];
-        for (int i = 0; i < n; i++) a[i] = rng.NextUniform(-1, 1);
-        return a;
-    }
-
     // The weight gradients of the paper's batch-20 step (dW = dYᵀ·X, K = 20), an IWAE k = 5 decoder's (K = 100), the
     // largest K a sink takes, and odd edges (rows and columns not multiples of any tile).
     [TestCase(200, 784, 20, true, false)]
@@ -41,8 +33,8 @@ public unsafe class GemmSinkTests
     [TestCase(4, 33, 1, false, false)]
     public void SinkSeesEachElementOnceWithTheStoredProductsBits(int m, int n, int k, bool transA, bool transB)
     {
-        var a = Random(m * k, 1);
-        var b = Random(k * n, 2);
+        var a = RandomArrays.Uniform(m * k, 1);
+        var b = RandomArrays.Uniform(k * n, 2);
         foreach (var path in Enum.GetValues<GemmPath>().Where(Gemm.IsSupported))
             for (int threads = 1; threads <= 2; threads++)
             {
@@ -75,14 +67,6 @@ public unsafe class GemmSinkTests
 /// <summary>The product with its bias added tile by tile equals the product followed by adding the bias.</summary>
 public class GemmBiasTests
 {
-    private static float[] Random(int n, ulong seed)
-    {
-        var rng = new Vae.Engine.Rng(seed);
-        var a = new float[n];
-        for (int i = 0; i < n; i++) a[i] = rng.NextUniform(-1, 1);
-        return a;
-    }
-
     // The paper's forward products (x·Wᵀ at batch 20; K = 784 takes several K blocks), batch 128, odd edges.
     [TestCase(20, 200, 784, false, true)]
     [TestCase(20, 50, 200, false, true)]
@@ -92,9 +76,9 @@ public class GemmBiasTests
     [TestCase(5, 6, 0, false, true)]
     public void BiasAddedInTheProductEqualsBiasAddedAfter(int m, int n, int k, bool transA, bool transB)
     {
-        var a = Random(m * k, 1);
-        var b = Random(k * n, 2);
-        var bias = Random(n, 3);
+        var a = RandomArrays.Uniform(m * k, 1);
+        var b = RandomArrays.Uniform(k * n, 2);
+        var bias = RandomArrays.Uniform(n, 3);
         foreach (var path in Enum.GetValues<GemmPath>().Where(Gemm.IsSupported))
             for (int threads = 1; threads <= 2; threads++)
             {
@@ -102,7 +86,7 @@ public class GemmBiasTests
                 Gemm.Multiply(path, a, b, m, n, k, transA, transB, expected, accumulate: false, threads);
                 for (int i = 0; i < m; i++)
                     for (int j = 0; j < n; j++) expected[i * n + j] += bias[j];
-                var got = Random(m * n, 4); // overwritten, not added to
+                var got = RandomArrays.Uniform(m * n, 4); // overwritten, not added to
                 Gemm.MultiplyAddBias(path, a, b, bias, m, n, k, transA, transB, got, threads);
                 Assert.That(got, Is.EqualTo(expected), $"{path}, {threads} threads");
             }
