@@ -34,8 +34,8 @@ public sealed class Tensor
     public Memory<float> Memory => new(_data, _offset, Rows * Cols);
 
     /// <summary>
-    /// Optional: where a matrix product's backward hands this tensor's gradient, tile by tile, instead of adding it to
-    /// <see cref="Grad"/> (an optimizer updating a weight from its gradient in the same pass; see
+    /// Optional: where a matrix product's backward hands this tensor's gradient, strip by strip, instead of adding it
+    /// to <see cref="Grad"/> (an optimizer updating a weight from its gradient in the same pass; see
     /// <see cref="Nn.Adam.BackwardAndUpdate"/>). Taken only when the product is the tensor's one use on the tape and
     /// its inner size fits one block (<see cref="Kernels.Gemm.MaxSinkK"/>); otherwise the gradient goes to
     /// <see cref="Grad"/> as usual. The sink's consumer must then read <see cref="Grad"/> for what it did not get.

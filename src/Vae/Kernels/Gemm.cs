@@ -97,16 +97,8 @@ public static unsafe partial class Gemm
     /// <summary>The fast path on a chosen instruction set (tests and benchmarks compare them); throws
     /// <see cref="PlatformNotSupportedException"/> when this machine lacks it.</summary>
     public static void Multiply(GemmPath path, ReadOnlySpan<float> a, ReadOnlySpan<float> b, int m, int n, int k,
-        bool transA, bool transB, Span<float> c, bool accumulate, int threads = 0)
-    {
-        if (!IsSupported(path)) throw new PlatformNotSupportedException($"{path} is not supported on this machine");
-        switch (path)
-        {
-            case GemmPath.Avx512: Run<Avx512Kernel>(a, b, m, n, k, transA, transB, c, accumulate, threads); break;
-            case GemmPath.Avx2: Run<Avx2Kernel>(a, b, m, n, k, transA, transB, c, accumulate, threads); break;
-            default: Run<PortableKernel>(a, b, m, n, k, transA, transB, c, accumulate, threads); break;
-        }
-    }
+        bool transA, bool transB, Span<float> c, bool accumulate, int threads = 0) =>
+        RunOn(path, a, b, m, n, k, transA, transB, c, accumulate, threads, default, null);
 
     /// <summary>
     /// C = op(A)·op(B) + bias, the bias row (n values) added to every row of the finished product: a dense layer's
@@ -121,29 +113,16 @@ public static unsafe partial class Gemm
     public static void MultiplyAddBias(GemmPath path, ReadOnlySpan<float> a, ReadOnlySpan<float> b,
         ReadOnlySpan<float> bias, int m, int n, int k, bool transA, bool transB, Span<float> c, int threads = 0)
     {
-        if (bias.Length != n) throw new ArgumentException($"bias has {bias.Length} values, n = {n} needed", nameof(bias));
-        if (!IsSupported(path)) throw new PlatformNotSupportedException($"{path} is not supported on this machine");
-        if (k == 0)
-        {
-            Validate(a.Length, b.Length, c.Length, m, n, k, threads);
-            for (int i = 0; i < m; i++) bias.CopyTo(c.Slice(i * n, n));   // 0 + b
-            return;
-        }
-        fixed (float* pbias = bias)
-        {
-            switch (path)
-            {
-                case GemmPath.Avx512: Run<Avx512Kernel>(a, b, m, n, k, transA, transB, c, false, threads, default, pbias); break;
-                case GemmPath.Avx2: Run<Avx2Kernel>(a, b, m, n, k, transA, transB, c, false, threads, default, pbias); break;
-                default: Run<PortableKernel>(a, b, m, n, k, transA, transB, c, false, threads, default, pbias); break;
-            }
-        }
+        if (bias.Length != n)
+            throw new ArgumentException($"bias has {bias.Length} values, n = {n} needed", nameof(bias));
+        fixed (float* pbias = bias) RunOn(path, a, b, m, n, k, transA, transB, c, false, threads, default, pbias);
     }
 
     /// <summary>
-    /// op(A)·op(B) with every finished tile handed to <paramref name="sink"/> instead of stored in a C: the products of
-    /// <see cref="Multiply"/>, bit for bit (the tile holds what a zeroed C would hold after the call). K must fit one
-    /// block (1 ≤ k ≤ <see cref="MaxSinkK"/>), so that a tile is final when the micro-kernel returns it.
+    /// op(A)·op(B) with every finished strip of rows (MR rows of C, a thread's columns) handed to
+    /// <paramref name="sink"/> instead of stored in a C: the products of <see cref="Multiply"/>, bit for bit (the strip
+    /// holds what a zeroed C would hold after the call). K must fit one block (1 ≤ k ≤ <see cref="MaxSinkK"/>), so
+    /// that a strip is final when the micro-kernel returns it.
     /// </summary>
     public static void Multiply(ReadOnlySpan<float> a, ReadOnlySpan<float> b, int m, int n, int k, bool transA,
         bool transB, TileSink sink, int threads = 0) => Multiply(Path, a, b, m, n, k, transA, transB, sink, threads);
@@ -153,12 +132,22 @@ public static unsafe partial class Gemm
         bool transA, bool transB, TileSink sink, int threads = 0)
     {
         if (!sink.IsSet) throw new ArgumentException("the tile sink has no function", nameof(sink));
+        RunOn(path, a, b, m, n, k, transA, transB, default, false, threads, sink, null);
+    }
+
+    /// <summary>The product on <paramref name="path"/>'s micro-kernel; a sink or a bias when given.</summary>
+    private static void RunOn(GemmPath path, ReadOnlySpan<float> a, ReadOnlySpan<float> b, int m, int n, int k,
+        bool transA, bool transB, Span<float> c, bool accumulate, int threads, TileSink sink, float* bias)
+    {
         if (!IsSupported(path)) throw new PlatformNotSupportedException($"{path} is not supported on this machine");
         switch (path)
         {
-            case GemmPath.Avx512: Run<Avx512Kernel>(a, b, m, n, k, transA, transB, default, false, threads, sink); break;
-            case GemmPath.Avx2: Run<Avx2Kernel>(a, b, m, n, k, transA, transB, default, false, threads, sink); break;
-            default: Run<PortableKernel>(a, b, m, n, k, transA, transB, default, false, threads, sink); break;
+            case GemmPath.Avx512:
+                Run<Avx512Kernel>(a, b, m, n, k, transA, transB, c, accumulate, threads, sink, bias); break;
+            case GemmPath.Avx2:
+                Run<Avx2Kernel>(a, b, m, n, k, transA, transB, c, accumulate, threads, sink, bias); break;
+            default:
+                Run<PortableKernel>(a, b, m, n, k, transA, transB, c, accumulate, threads, sink, bias); break;
         }
     }
 
@@ -191,16 +180,19 @@ public static unsafe partial class Gemm
     }
 
     private static void Run<TK>(ReadOnlySpan<float> a, ReadOnlySpan<float> b, int m, int n, int k, bool transA,
-        bool transB, Span<float> c, bool accumulate, int threads, TileSink sink = default, float* bias = null)
+        bool transB, Span<float> c, bool accumulate, int threads, TileSink sink, float* bias)
         where TK : struct, IMicroKernel
     {
         Validate(a.Length, b.Length, sink.IsSet ? int.MaxValue : c.Length, m, n, k, threads);
         if (sink.IsSet && (k == 0 || k > KcMax))
-            throw new ArgumentOutOfRangeException(nameof(k), $"a tile sink needs 1 <= k <= {KcMax} (one K block), got {k}");
+            throw new ArgumentOutOfRangeException(nameof(k),
+                $"a tile sink needs 1 <= k <= {KcMax} (one K block), got {k}");
         if (m == 0 || n == 0) return;
         if (k == 0)
         {
             if (!accumulate) c[..(m * n)].Clear();
+            if (bias != null)   // 0 + b
+                for (int i = 0; i < m; i++) new ReadOnlySpan<float>(bias, n).CopyTo(c.Slice(i * n, n));
             return;
         }
         int t = threads == 0 ? Environment.ProcessorCount : threads;

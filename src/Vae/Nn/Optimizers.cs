@@ -93,7 +93,7 @@ public sealed class Adam
 
     /// <summary>
     /// Backward pass and this update in one: each weight whose gradient comes from one matrix product is updated
-    /// tile by tile as the product's kernel finishes the tile (<see cref="Tensor.GradientSink"/>), so that gradient is
+    /// strip by strip as the product's kernel finishes each (<see cref="Tensor.GradientSink"/>), so that gradient is
     /// never written to memory and read back; every other parameter (biases; a weight used twice or by a product with
     /// more than <see cref="Kernels.Gemm.MaxSinkK"/> rows) is updated after the pass from its gradient as usual.
     /// Each element gets exactly the operations of <see cref="Update"/>: same bits. Gradients are not kept (those the

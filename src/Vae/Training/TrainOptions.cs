@@ -40,7 +40,7 @@ public sealed record TrainOptions
     public float AdamEpsilon { get; init; } = 1e-8f;
     /// <summary>
     /// Adam inside the backward pass (<see cref="Nn.Adam.BackwardAndUpdate"/>): each weight updated from its gradient
-    /// tile by tile as the product computes it, instead of after the pass. The same bits either way; false is the
+    /// strip by strip as the product computes it, instead of after the pass. The same bits either way; false is the
     /// plain order (kept for comparison). Off by itself when gradients are clipped (the norm needs them all first).
     /// </summary>
     public bool FusedUpdate { get; init; } = true;

@@ -44,7 +44,7 @@ public static partial class Ops
             : new GemmArgs(c.Grad, a.Data, n, k, m, true, ta, gB);    // dCᵀ·op(A) → (N,K)
         if (b.RequiresGrad && b.GradientSink.IsSet && b.Uses == 1 && m <= Gemm.MaxSinkK)
         {
-            // B's gradient goes tile by tile to its sink (an optimizer that then changes B): so A's gradient, which
+            // B's gradient goes strip by strip to its sink (an optimizer that then changes B): so A's gradient, which
             // reads B, first. K of B's gradient is m, the rows of C.
             if (a.RequiresGrad) Multiply(dA, threads);
             Gemm.Multiply(dB.A, dB.B, dB.M, dB.N, dB.K, dB.TransA, dB.TransB, b.GradientSink, threads);
