@@ -132,6 +132,30 @@ public class GemmTests
     }
 
     [Test]
+    public void SplittingKOverThreadsGivesTheBitsOfOneThread()
+    {
+        // A few rows times a deep, row-major B is cut by K blocks over the threads, each block into its own partial
+        // product: summed onto C in block order they must give one thread's bits (2 to 5 blocks here; 3,100 is past
+        // the split's limit and cut by columns instead).
+        var rng = new Random(11);
+        foreach (var (m, n, k) in new[] { (20, 200, 200), (20, 200, 784), (20, 784, 200), (24, 50, 400), (3, 17, 1000),
+                     (20, 40, 3100) })
+        foreach (var path in Enum.GetValues<GemmPath>().Where(Gemm.IsSupported))
+        foreach (bool acc in new[] { false, true })
+        {
+            float[] a = RandomArray(rng, m * k), b = RandomArray(rng, k * n), c0 = RandomArray(rng, m * n);
+            var one = (float[])c0.Clone();
+            Gemm.Multiply(path, a, b, m, n, k, false, false, one, acc, threads: 1);
+            foreach (int threads in new[] { 2, 3 })
+            {
+                var split = (float[])c0.Clone();
+                Gemm.Multiply(path, a, b, m, n, k, false, false, split, acc, threads);
+                Assert.That(split, Is.EqualTo(one).AsCollection, $"{path} {m}x{n}x{k} accumulate={acc} t={threads}");
+            }
+        }
+    }
+
+    [Test]
     public void Avx512AndAvx2PathsGiveTheSameBits()
     {
         // Both sum each C element over k in the same order with fused multiply-adds, in the same K blocks: training
