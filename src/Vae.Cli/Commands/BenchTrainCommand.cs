@@ -33,6 +33,10 @@ public sealed class BenchTrainCommand : ICommand
             .Option("update", "fused", "fused: Adam updates each weight inside the backward pass as its gradient "
                 + "comes out of the product (what `vae train` does); separate: after the pass (same bits); both: "
                 + "alternate the two every repetition in this one run and report each", "fused|separate|both")
+            .Option("split-k", "on", "on: a product of at most 24 rows times a deep weight (a layer's input gradient "
+                + "at a small batch) is cut over the threads by K blocks, each thread reading only its own rows of W "
+                + "(what `vae train` does); off: cut by columns (same bits); both: alternate the two every repetition",
+                "on|off|both")
             .Flag("profile", "after the timed runs, one more run of --steps with every phase and op timed: where a "
                 + "step's time goes (these clock reads slow it slightly, so the images/s above exclude them)");
         if (!p.Parse(args)) { Console.Out.Write(p.Help()); return ExitCodes.Ok; }
@@ -47,6 +51,9 @@ public sealed class BenchTrainCommand : ICommand
         string dataDir = p.GetRequiredString("data");
         string update = p.GetChoice("update", "fused", "separate", "both");
         bool fused = update != "separate";
+        string splitK = p.GetChoice("split-k", "on", "off", "both");
+        if (update == "both" && splitK == "both")
+            throw new UsageException("--update both and --split-k both: alternate one of the two at a time");
 
         ImageSet train;
         string source;
@@ -72,35 +79,49 @@ public sealed class BenchTrainCommand : ICommand
         };
         var trainer = new Trainer(model, options, train.Count);
         RunSteps(trainer, train, warmup);
-        // "both": each repetition times the fused order, then the separate one, so the two see the same machine.
-        bool[] modes = update == "both" ? [true, false] : [fused];
-        var rates = modes.Select(_ => new List<double>()).ToArray();
-        for (int r = 0; r < repeats; r++)
-            for (int i = 0; i < modes.Length; i++)
-            {
-                trainer.FusedUpdate = modes[i];
-                var clock = Stopwatch.StartNew();
-                RunSteps(trainer, train, steps);
-                rates[i].Add(steps * (double)batch / clock.Elapsed.TotalSeconds);
-            }
-        trainer.FusedUpdate = fused;
+        // A "both" option: each repetition times its two settings one after the other, so both see the same machine.
+        (string Label, bool Fused, bool SplitK)[] variants = update == "both"
+            ? [("fused", true, splitK != "off"), ("separate", false, splitK != "off")]
+            : splitK == "both" ? [("split-k on", fused, true), ("split-k off", fused, false)]
+            : [("", fused, splitK == "on")];
+        var rates = variants.Select(_ => new List<double>()).ToArray();
+        try
+        {
+            for (int r = 0; r < repeats; r++)
+                for (int i = 0; i < variants.Length; i++)
+                {
+                    trainer.FusedUpdate = variants[i].Fused;
+                    Gemm.SplitFewRowsByK = variants[i].SplitK;
+                    var clock = Stopwatch.StartNew();
+                    RunSteps(trainer, train, steps);
+                    rates[i].Add(steps * (double)batch / clock.Elapsed.TotalSeconds);
+                }
+        }
+        finally
+        {
+            trainer.FusedUpdate = fused;
+            Gemm.SplitFewRowsByK = splitK != "off";
+        }
         var inv = CultureInfo.InvariantCulture;
         int used = threads == 0 ? Environment.ProcessorCount : threads;
         string order = update == "both" ? "Adam inside and after the backward pass, alternated"
             : $"Adam {(fused ? "inside" : "after")} the backward pass";
+        string cut = splitK == "both" ? "few-row products cut by K and by columns, alternated"
+            : $"few-row products cut by {(splitK == "on" ? "K" : "columns")}";
         Console.Out.WriteLine($"model {config}, {objective.Describe()}, batch {batch}, {used} threads, " +
             $"GEMM {Gemm.Describe(Gemm.Path)}, {source}" +
             $"{(train.DynamicBinarizationSeed != null ? " binarised dynamically" : "")}; " +
-            $"{repeats} × {steps} steps after {warmup} warm-up; {order}");
+            $"{repeats} × {steps} steps after {warmup} warm-up; {order}; {cut}");
+        bool alternated = variants.Length > 1;
         Console.Out.WriteLine("framework,threads,batch_size,images_per_sec,median_images_per_sec,objective,k,isa" +
-            (update == "both" ? ",update" : ""));
-        for (int i = 0; i < modes.Length; i++)
+            (alternated ? ",variant" : ""));
+        for (int i = 0; i < variants.Length; i++)
         {
             rates[i].Sort();
             string row = string.Create(inv,
                 $"vae,{used},{batch},{rates[i][^1]:F0},{rates[i][rates[i].Count / 2]:F0},{objective.Name}," +
                 $"{objective.SamplesPerImage},{Gemm.Path}");
-            Console.Out.WriteLine(row + (update == "both" ? (modes[i] ? ",fused" : ",separate") : ""));
+            Console.Out.WriteLine(row + (alternated ? "," + variants[i].Label : ""));
         }
         if (p.GetFlag("profile"))
         {

@@ -46,6 +46,11 @@ public static unsafe partial class Gemm
     // Cascade Lake (2 threads, AVX-512). Results stay bit-identical: see SumPartials.
     private const int MaxSplitKBlocks = 16;
 
+    /// <summary>Whether a product of few rows times a deep row-major B is cut over the threads by K blocks (the
+    /// default) or, as other products, by columns. Both give the same bits; <c>vae bench train --split-k both</c>
+    /// alternates them to measure the difference.</summary>
+    public static bool SplitFewRowsByK { get; set; } = true;
+
     // Up to this many rows of A, B (row-major, not transposed) is read in place rather than packed. At the paper's
     // batch of 20 its input-gradient products dY·W were 3–25% faster in 15 of 16 min/median pairs (both instruction
     // sets, 8 alternations, Cascade Lake); at 40 rows and more the packed panels were as fast or faster (batch 128: 30%).
@@ -220,7 +225,7 @@ public static unsafe partial class Gemm
         // whole K blocks, i.e. whole rows of W, into its own partial product, and the partials are summed after.
         int kBlocks = (k + BlockSize(k, KcMax, 1) - 1) / BlockSize(k, KcMax, 1);
         bool splitK = t > 1 && !sink.IsSet && bias == null && m <= DirectBMaxRows && !transB
-            && kBlocks > 1 && kBlocks <= MaxSplitKBlocks;
+            && kBlocks > 1 && kBlocks <= MaxSplitKBlocks && SplitFewRowsByK;
         // A sink is given whole rows when each thread takes whole rows: for an optimizer, one contiguous run per strip.
         if (sink.IsSet && tilesM >= parts) splitRows = true;
         fixed (float* pa = a, pb = b, pc = c)

@@ -21,6 +21,20 @@ public class BenchCommandTests
     }
 
     [Test]
+    public void BenchTrainAlternatesOneSwitchAtATimeAndRestoresIt()
+    {
+        var r = CliRun.Run("bench", "train", "--steps", "2", "--warmup", "1", "--repeats", "2", "--threads", "2",
+            "--batch-size", "20", "--hidden", "32", "--latent", "4", "--split-k", "both");
+        Assert.That(r.Code, Is.Zero, r.ToString());
+        var rows = r.Out.Trim().Split('\n').Where(l => l.StartsWith("vae,")).ToArray();
+        Assert.That(rows.Select(l => l.Split(',')[^1]), Is.EqualTo(new[] { "split-k on", "split-k off" }));
+        Assert.That(Gemm.SplitFewRowsByK, Is.True, "the default is back after the run");
+        var both = CliRun.Run("bench", "train", "--update", "both", "--split-k", "both");
+        Assert.That(both.Code, Is.Not.Zero);
+        Assert.That(both.Err, Does.Contain("one of the two at a time"));
+    }
+
+    [Test]
     public void BenchTrainProfileSaysWhereTheStepGoes()
     {
         var r = CliRun.Run("bench", "train", "--steps", "3", "--warmup", "1", "--repeats", "1", "--threads", "1",
