@@ -40,11 +40,12 @@ public static unsafe partial class Gemm
     private const int KcMax = 192, McMax = 192, NcMax = 1536;
 
     // Up to this many K blocks (K ≤ 3,072) a product of few rows is split by K blocks over the threads, each block's
-    // product into its own buffer (of m·n floats). Cut by columns, both threads would read every row of W, the rows
-    // the other core's optimizer last wrote (the weight gradient and the forward product split W by rows): at the
-    // paper's batch of 20, cutting by K made the training step 1–8% faster (median +5%) in six alternations on
-    // Cascade Lake (2 threads, AVX-512). Results stay bit-identical: see SumPartials.
-    private const int MaxSplitKBlocks = 16;
+    // product into its own buffer of m·n floats, all of them at most MaxSplitKFloats (4 MB, kept per thread). Cut by
+    // columns, both threads would read every row of W, the rows the other core's optimizer last wrote (the weight
+    // gradient and the forward product split W by rows): at the paper's batch of 20, cutting by K made the training
+    // step 4–10% faster on AVX-512 and 1–6% on AVX2 in most alternations on Cascade Lake (2 threads;
+    // docs/benchmarks.md). Results stay bit-identical: see SumPartials.
+    private const int MaxSplitKBlocks = 16, MaxSplitKFloats = 1 << 20;
 
     /// <summary>Whether a product of few rows times a deep row-major B is cut over the threads by K blocks (the
     /// default) or, as other products, by columns. Both give the same bits; <c>vae bench train --split-k both</c>
@@ -225,7 +226,7 @@ public static unsafe partial class Gemm
         // whole K blocks, i.e. whole rows of W, into its own partial product, and the partials are summed after.
         int kBlocks = (k + BlockSize(k, KcMax, 1) - 1) / BlockSize(k, KcMax, 1);
         bool splitK = t > 1 && !sink.IsSet && bias == null && m <= DirectBMaxRows && !transB
-            && kBlocks > 1 && kBlocks <= MaxSplitKBlocks && SplitFewRowsByK;
+            && kBlocks > 1 && kBlocks <= MaxSplitKBlocks && (long)kBlocks * m * n <= MaxSplitKFloats && SplitFewRowsByK;
         // A sink is given whole rows when each thread takes whole rows: for an optimizer, one contiguous run per strip.
         if (sink.IsSet && tilesM >= parts) splitRows = true;
         fixed (float* pa = a, pb = b, pc = c)
