@@ -1,7 +1,4 @@
 using BenchmarkDotNet.Attributes;
-using BenchmarkDotNet.Columns;
-using BenchmarkDotNet.Configs;
-using BenchmarkDotNet.Jobs;
 using Vae.Nn;
 
 namespace Vae.Benchmarks;
@@ -12,18 +9,9 @@ namespace Vae.Benchmarks;
 /// moments and the gradient, ~13.6 MB, through memory). Run: dotnet run -c Release --project
 /// benchmarks/Vae.Benchmarks -- --filter '*Adam*'
 /// </summary>
-[Config(typeof(Config))]
+[Config(typeof(ShortRunConfig))]
 public class AdamBenchmarks
 {
-    private sealed class Config : ManualConfig
-    {
-        public Config()
-        {
-            AddJob(Job.ShortRun);
-            AddColumn(StatisticColumn.Min);
-        }
-    }
-
     private const int Parameters = 425_284;
     private float[] _p = [], _g = [];
     private Adam _adam = null!;

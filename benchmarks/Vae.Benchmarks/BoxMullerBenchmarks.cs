@@ -1,7 +1,4 @@
 using BenchmarkDotNet.Attributes;
-using BenchmarkDotNet.Columns;
-using BenchmarkDotNet.Configs;
-using BenchmarkDotNet.Jobs;
 using Vae.Kernels;
 
 namespace Vae.Benchmarks;
@@ -11,18 +8,9 @@ namespace Vae.Benchmarks;
 /// log, cos and sin beside the vector polynomials. Run: dotnet run -c Release --project benchmarks/Vae.Benchmarks --
 /// --filter '*BoxMuller*'
 /// </summary>
-[Config(typeof(Config))]
+[Config(typeof(ShortRunConfig))]
 public class BoxMullerBenchmarks
 {
-    private sealed class Config : ManualConfig
-    {
-        public Config()
-        {
-            AddJob(Job.ShortRun);
-            AddColumn(StatisticColumn.Min);
-        }
-    }
-
     private const int Pairs = 500;
     private double[] _u1 = [], _u2 = [];
     private float[] _z = [];

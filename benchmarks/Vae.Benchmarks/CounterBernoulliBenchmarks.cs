@@ -1,7 +1,4 @@
 using BenchmarkDotNet.Attributes;
-using BenchmarkDotNet.Columns;
-using BenchmarkDotNet.Configs;
-using BenchmarkDotNet.Jobs;
 using Vae.Kernels;
 
 namespace Vae.Benchmarks;
@@ -11,18 +8,9 @@ namespace Vae.Benchmarks;
 /// scalar loop beside each vector path this machine has. Run: dotnet run -c Release --project
 /// benchmarks/Vae.Benchmarks -- --filter '*CounterBernoulli*'
 /// </summary>
-[Config(typeof(Config))]
+[Config(typeof(ShortRunConfig))]
 public class CounterBernoulliBenchmarks
 {
-    private sealed class Config : ManualConfig
-    {
-        public Config()
-        {
-            AddJob(Job.ShortRun);
-            AddColumn(StatisticColumn.Min);
-        }
-    }
-
     private const int Rows = 20, Pixels = 784;
     private byte[] _src = [];
     private float[] _dest = [];
