@@ -224,9 +224,10 @@ public static unsafe partial class Gemm
         bool splitRows = stripM * n * k / 32 + k * (n + stripM) <= stripN * m * k / 32 + k * (m + stripN);
         // A few rows times a deep, row-major B (a layer's input gradient dY·W at a small batch): each thread takes
         // whole K blocks, i.e. whole rows of W, into its own partial product, and the partials are summed after.
+        // With fewer K blocks than threads the column cut keeps every thread busy instead.
         int kBlocks = (k + BlockSize(k, KcMax, 1) - 1) / BlockSize(k, KcMax, 1);
-        bool splitK = t > 1 && !sink.IsSet && bias == null && m <= DirectBMaxRows && !transB
-            && kBlocks > 1 && kBlocks <= MaxSplitKBlocks && (long)kBlocks * m * n <= MaxSplitKFloats && SplitFewRowsByK;
+        bool splitK = t > 1 && !sink.IsSet && bias == null && m <= DirectBMaxRows && !transB && kBlocks >= t
+            && kBlocks <= MaxSplitKBlocks && (long)kBlocks * m * n <= MaxSplitKFloats && SplitFewRowsByK;
         // A sink is given whole rows when each thread takes whole rows: for an optimizer, one contiguous run per strip.
         if (sink.IsSet && tilesM >= parts) splitRows = true;
         fixed (float* pa = a, pb = b, pc = c)
