@@ -18,6 +18,15 @@ public sealed class BenchTrainCommand : ICommand
 
     public int Run(IReadOnlyList<string> args)
     {
+        // Gemm.SplitFewRowsByK is process-wide: an in-process caller (the tests) gets its own value back, whatever
+        // --split-k set and however the run ended.
+        bool splitFewRowsByK = Gemm.SplitFewRowsByK;
+        try { return Bench(args); }
+        finally { Gemm.SplitFewRowsByK = splitFewRowsByK; }
+    }
+
+    private int Bench(IReadOnlyList<string> args)
+    {
         var p = new ArgParser(Name,
                 Summary + ". Uses random images unless --data holds MNIST (speed does not depend on pixel values).")
             .Option("batch-size", "128", "images per step", "B")   // a benchmark: no epochs, lr or seed to choose
@@ -78,6 +87,7 @@ public sealed class BenchTrainCommand : ICommand
             BatchSize = batch, Threads = threads, Epochs = 1, Objective = objective, FusedUpdate = fused,
         };
         var trainer = new Trainer(model, options, train.Count);
+        Gemm.SplitFewRowsByK = splitK != "off"; // the warm-up runs as the timed steps do
         RunSteps(trainer, train, warmup);
         // A "both" option: each repetition times its two settings one after the other, so both see the same machine.
         (string Label, bool Fused, bool SplitK)[] variants = update == "both"

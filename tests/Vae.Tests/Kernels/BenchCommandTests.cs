@@ -34,6 +34,23 @@ public class BenchCommandTests
         Assert.That(both.Err, Does.Contain("one of the two at a time"));
     }
 
+    [TestCase("off", true)]
+    [TestCase("on", false)]
+    public void BenchTrainGivesTheCallerItsSplitKSwitchBack(string splitK, bool before)
+    {
+        // The switch is process-wide: `--split-k off` must not leave every later product in this process (the
+        // tests after this one) cut by columns, nor `on` undo a caller's choice.
+        Gemm.SplitFewRowsByK = before;
+        try
+        {
+            var r = CliRun.Run("bench", "train", "--steps", "1", "--warmup", "1", "--repeats", "1", "--threads", "2",
+                "--batch-size", "20", "--hidden", "32", "--latent", "4", "--split-k", splitK);
+            Assert.That(r.Code, Is.Zero, r.ToString());
+            Assert.That(Gemm.SplitFewRowsByK, Is.EqualTo(before), $"after --split-k {splitK}");
+        }
+        finally { Gemm.SplitFewRowsByK = true; }
+    }
+
     [Test]
     public void BenchTrainProfileSaysWhereTheStepGoes()
     {
