@@ -382,7 +382,10 @@ public static unsafe partial class Gemm
 
     /// <summary>C = (accumulate ? C : 0) + P₀ + P₁ + …, one K block's product Pᵦ after another: the order in which
     /// one thread's K loop adds them (each block's sum starts from zero in the micro-kernel and is then added onto C),
-    /// so the split gives the same bits.</summary>
+    /// so the split gives the same bits. NaNs aside: when NaNs of different payloads (or signs) from different K
+    /// blocks meet, x86 keeps the first operand's, and which that is follows the JIT's choice of memory operand (one
+    /// thread keeps the last block's NaN in a full tile, the first block's in an edge tile; this sum the first).
+    /// A NaN stays a NaN.</summary>
     private static void SumPartials(float* partials, int blocks, int count, float* c, bool accumulate)
     {
         int j = 0, w = Vector<float>.Count;
