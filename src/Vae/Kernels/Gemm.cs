@@ -47,6 +47,22 @@ public static unsafe partial class Gemm
     // docs/benchmarks.md). Results stay bit-identical: see SumPartials.
     private const int MaxSplitKBlocks = 16, MaxSplitKFloats = 1 << 20;
 
+    private static int KBlocks(int k) => (k + BlockSize(k, KcMax, 1) - 1) / BlockSize(k, KcMax, 1);
+
+    /// <summary>
+    /// Whether a plain product (no sink, no bias) on <paramref name="threads"/> threads (0 = all cores) is cut by K
+    /// blocks: a few rows times a deep, row-major B (a layer's input gradient dY·W at a small batch),
+    /// each thread taking whole K blocks, i.e. whole rows of W, into its own partial product, summed after. With fewer
+    /// K blocks than threads the column cut keeps every thread busy instead.
+    /// </summary>
+    internal static bool SplitsByK(int m, int n, int k, bool transB, int threads)
+    {
+        int kBlocks = KBlocks(k), t = threads == 0 ? Environment.ProcessorCount : threads;
+        if ((long)m * n * k < SmallProduct) t = 1;
+        return t > 1 && m <= DirectBMaxRows && !transB && kBlocks >= t && kBlocks <= MaxSplitKBlocks
+            && (long)kBlocks * m * n <= MaxSplitKFloats && SplitFewRowsByK;
+    }
+
     /// <summary>Whether a product of few rows times a deep row-major B is cut over the threads by K blocks (the
     /// default) or, as other products, by columns. Both give the same bits; <c>vae bench train --split-k both</c>
     /// alternates them to measure the difference.</summary>
@@ -222,12 +238,8 @@ public static unsafe partial class Gemm
         long stripM = Math.Min(m, (tilesM + parts - 1) / parts * TK.MR);
         long stripN = Math.Min(n, (tilesN + parts - 1) / parts * TK.NR);
         bool splitRows = stripM * n * k / 32 + k * (n + stripM) <= stripN * m * k / 32 + k * (m + stripN);
-        // A few rows times a deep, row-major B (a layer's input gradient dY·W at a small batch): each thread takes
-        // whole K blocks, i.e. whole rows of W, into its own partial product, and the partials are summed after.
-        // With fewer K blocks than threads the column cut keeps every thread busy instead.
-        int kBlocks = (k + BlockSize(k, KcMax, 1) - 1) / BlockSize(k, KcMax, 1);
-        bool splitK = t > 1 && !sink.IsSet && bias == null && m <= DirectBMaxRows && !transB && kBlocks >= t
-            && kBlocks <= MaxSplitKBlocks && (long)kBlocks * m * n <= MaxSplitKFloats && SplitFewRowsByK;
+        int kBlocks = KBlocks(k);
+        bool splitK = !sink.IsSet && bias == null && SplitsByK(m, n, k, transB, threads);
         // A sink is given whole rows when each thread takes whole rows: for an optimizer, one contiguous run per strip.
         if (sink.IsSet && tilesM >= parts) splitRows = true;
         fixed (float* pa = a, pb = b, pc = c)
