@@ -43,9 +43,10 @@ public sealed class BenchTrainCommand : ICommand
                 + "comes out of the product (what `vae train` does); separate: after the pass (same bits); both: "
                 + "alternate the two every repetition in this one run and report each", "fused|separate|both")
             .Option("split-k", "on", "on: a product of at most 24 rows times a row-major weight whose K spans at "
-                + "least one 192-deep block per thread and at most 16 (a layer's input gradient at a small batch) is cut "
-                + "over the threads by K blocks, each thread reading only its own rows of W (what `vae train` does); "
-                + "off: cut by columns (same bits); both: alternate the two every repetition; no effect on 1 thread",
+                + "least one 192-deep block per thread and at most 16 (a layer's input gradient at a small batch) is "
+                + "cut over the threads by K blocks, each thread reading only its own rows of W (what `vae train` "
+                + "does); off: cut by columns (same bits); both: alternate the two every repetition; no effect on 1 "
+                + "thread",
                 "on|off|both")
             .Flag("profile", "after the timed runs, one more run of --steps with every phase and op timed: where a "
                 + "step's time goes (these clock reads slow it slightly, so the images/s above exclude them)");
