@@ -43,7 +43,7 @@ public static unsafe partial class Gemm
     // product into its own buffer of m·n floats, all of them at most MaxSplitKFloats (4 MB, kept per thread). Cut by
     // columns, both threads would read every row of W, the rows the other core's optimizer last wrote (the weight
     // gradient and the forward product split W by rows): at the paper's batch of 20, cutting by K made the training
-    // step 4–10% faster on AVX-512 and 1–6% on AVX2 in most alternations on Cascade Lake (2 threads;
+    // step 2–10% faster on AVX-512 and 1–6% on AVX2 in most alternations on Cascade Lake (2 threads;
     // docs/benchmarks.md). Results stay bit-identical: see SumPartials.
     private const int MaxSplitKBlocks = 16, MaxSplitKFloats = 1 << 20;
 
