@@ -340,9 +340,10 @@ public static unsafe partial class Gemm
                             }
                             else
                             {
-                                // Edge tile: the panels are zero-padded, so compute a full tile aside and add its valid
-                                // part.
-                                TK.Run(packA + ir * kc, b, ldb, kc, tile, NR, load: false);
+                                // Edge tile: the panels are zero-padded, so compute a full (or half-width) tile aside
+                                // and add its valid part.
+                                if (nr <= NR / 2) TK.RunNarrow(packA + ir * kc, b, ldb, kc, tile, NR, load: false);
+                                else TK.Run(packA + ir * kc, b, ldb, kc, tile, NR, load: false);
                                 for (int r = 0; r < mr; r++)
                                     AddRow(tile + r * NR, cTile + (long)r * ldc, nr, load);
                             }
@@ -384,7 +385,8 @@ public static unsafe partial class Gemm
                 {
                     // A short tile (zero-padded panels) is computed aside: stored in place its padding would run into
                     // the next row of the strip.
-                    TK.Run(packA + ir * kc, b, ldb, kc, tile, NR, load: false);
+                    if (nr <= NR / 2) TK.RunNarrow(packA + ir * kc, b, ldb, kc, tile, NR, load: false);
+                    else TK.Run(packA + ir * kc, b, ldb, kc, tile, NR, load: false);
                     for (int r = 0; r < mr; r++) AddRow(tile + r * NR, strip + r * nc + jr, nr, load: false);
                 }
             }
@@ -622,6 +624,13 @@ public static unsafe partial class Gemm
         /// zero padding, and copy. Same order of operations per element as <see cref="Run"/>, so the same bits.
         /// </summary>
         static abstract void RunHalf(float* a, float* b, int ldb, int kc, float* c, int ldc, bool load);
+
+        /// <summary>
+        /// The first NR/2 columns of the tile only: a last column panel of at most NR/2 columns (200 = 6·32 + 8 at the
+        /// paper's layer width) at half the work of a whole tile, which is what such a panel cost before. Same order
+        /// of operations per element as <see cref="Run"/>, so the same bits.
+        /// </summary>
+        static abstract void RunNarrow(float* a, float* b, int ldb, int kc, float* c, int ldc, bool load);
     }
 
     /// <summary>
@@ -700,6 +709,33 @@ public static unsafe partial class Gemm
             Store(c + 3 * ldc, c30, c31, load);
         }
 
+        /// <summary>Columns 0–15 of the 8×32 tile: 8 accumulators, one load of B per k.</summary>
+        [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+        public static void RunNarrow(float* a, float* b, int ldb, int kc, float* c, int ldc, bool load)
+        {
+            Vector512<float> c0 = default, c1 = default, c2 = default, c3 = default, c4 = default, c5 = default,
+                c6 = default, c7 = default;
+            for (int p = 0; p < kc; p++, a += 8, b += ldb)
+            {
+                var b0 = Vector512.Load(b);
+                c0 = Vector512.FusedMultiplyAdd(Vector512.Create(a[0]), b0, c0);
+                c1 = Vector512.FusedMultiplyAdd(Vector512.Create(a[1]), b0, c1);
+                c2 = Vector512.FusedMultiplyAdd(Vector512.Create(a[2]), b0, c2);
+                c3 = Vector512.FusedMultiplyAdd(Vector512.Create(a[3]), b0, c3);
+                c4 = Vector512.FusedMultiplyAdd(Vector512.Create(a[4]), b0, c4);
+                c5 = Vector512.FusedMultiplyAdd(Vector512.Create(a[5]), b0, c5);
+                c6 = Vector512.FusedMultiplyAdd(Vector512.Create(a[6]), b0, c6);
+                c7 = Vector512.FusedMultiplyAdd(Vector512.Create(a[7]), b0, c7);
+            }
+            Store(c, c0, load); Store(c + ldc, c1, load); Store(c + 2 * ldc, c2, load); Store(c + 3 * ldc, c3, load);
+            Store(c + 4 * ldc, c4, load); Store(c + 5 * ldc, c5, load); Store(c + 6 * ldc, c6, load);
+            Store(c + 7 * ldc, c7, load);
+        }
+
+        [MethodImpl(MethodImplOptions.AggressiveInlining)]
+        private static void Store(float* c, Vector512<float> v, bool load) =>
+            Vector512.Store(load ? Vector512.Load(c) + v : v, c);
+
         [MethodImpl(MethodImplOptions.AggressiveInlining)]
         private static void Store(float* c, Vector512<float> v0, Vector512<float> v1, bool load)
         {
@@ -771,6 +807,25 @@ public static unsafe partial class Gemm
 
         public static int HalfRows => 3;
 
+        /// <summary>Columns 0–7 of the 6×16 tile: 6 accumulators, one load of B per k.</summary>
+        [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+        public static void RunNarrow(float* a, float* b, int ldb, int kc, float* c, int ldc, bool load)
+        {
+            Vector256<float> c0 = default, c1 = default, c2 = default, c3 = default, c4 = default, c5 = default;
+            for (int p = 0; p < kc; p++, a += 6, b += ldb)
+            {
+                var b0 = Avx.LoadVector256(b);
+                c0 = Fma.MultiplyAdd(Vector256.Create(a[0]), b0, c0);
+                c1 = Fma.MultiplyAdd(Vector256.Create(a[1]), b0, c1);
+                c2 = Fma.MultiplyAdd(Vector256.Create(a[2]), b0, c2);
+                c3 = Fma.MultiplyAdd(Vector256.Create(a[3]), b0, c3);
+                c4 = Fma.MultiplyAdd(Vector256.Create(a[4]), b0, c4);
+                c5 = Fma.MultiplyAdd(Vector256.Create(a[5]), b0, c5);
+            }
+            Store(c, c0, load); Store(c + ldc, c1, load); Store(c + 2 * ldc, c2, load);
+            Store(c + 3 * ldc, c3, load); Store(c + 4 * ldc, c4, load); Store(c + 5 * ldc, c5, load);
+        }
+
         /// <summary>Rows 0–2 of the 6×16 tile (6 accumulators), one k per trip.</summary>
         [MethodImpl(MethodImplOptions.AggressiveOptimization)]
         public static void RunHalf(float* a, float* b, int ldb, int kc, float* c, int ldc, bool load)
@@ -789,6 +844,10 @@ public static unsafe partial class Gemm
             Store(c + ldc, c10, c11, load);
             Store(c + 2 * ldc, c20, c21, load);
         }
+
+        [MethodImpl(MethodImplOptions.AggressiveInlining)]
+        private static void Store(float* c, Vector256<float> v, bool load) =>
+            Avx.Store(c, load ? Avx.LoadVector256(c) + v : v);
 
         [MethodImpl(MethodImplOptions.AggressiveInlining)]
         private static void Store(float* c, Vector256<float> v0, Vector256<float> v1, bool load)
@@ -839,6 +898,26 @@ public static unsafe partial class Gemm
         }
 
         public static int HalfRows => 2;
+
+        /// <summary>The first vector of columns of the 4-row tile.</summary>
+        [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+        public static void RunNarrow(float* a, float* b, int ldb, int kc, float* c, int ldc, bool load)
+        {
+            Vector<float> c0 = default, c1 = default, c2 = default, c3 = default;
+            for (int p = 0; p < kc; p++, a += 4, b += ldb)
+            {
+                var b0 = Vector.Load(b);
+                c0 = Vector.MultiplyAddEstimate(new Vector<float>(a[0]), b0, c0);
+                c1 = Vector.MultiplyAddEstimate(new Vector<float>(a[1]), b0, c1);
+                c2 = Vector.MultiplyAddEstimate(new Vector<float>(a[2]), b0, c2);
+                c3 = Vector.MultiplyAddEstimate(new Vector<float>(a[3]), b0, c3);
+            }
+            Store(c, c0, load); Store(c + ldc, c1, load); Store(c + 2 * ldc, c2, load); Store(c + 3 * ldc, c3, load);
+        }
+
+        [MethodImpl(MethodImplOptions.AggressiveInlining)]
+        private static void Store(float* c, Vector<float> v, bool load) =>
+            Vector.Store(load ? Vector.Load(c) + v : v, c);
 
         /// <summary>Rows 0–1 of the 4-row tile.</summary>
         [MethodImpl(MethodImplOptions.AggressiveOptimization)]
