@@ -97,23 +97,18 @@ public sealed class BenchTrainCommand : ICommand
             : splitK == "both" ? [("split-k on", fused, true), ("split-k off", fused, false)]
             : [("", fused, splitK == "on")];
         var rates = variants.Select(_ => new List<double>()).ToArray();
-        try
-        {
-            for (int r = 0; r < repeats; r++)
-                for (int i = 0; i < variants.Length; i++)
-                {
-                    trainer.FusedUpdate = variants[i].Fused;
-                    Gemm.SplitFewRowsByK = variants[i].SplitK;
-                    var clock = Stopwatch.StartNew();
-                    RunSteps(trainer, train, steps);
-                    rates[i].Add(steps * (double)batch / clock.Elapsed.TotalSeconds);
-                }
-        }
-        finally
-        {
-            trainer.FusedUpdate = fused;
-            Gemm.SplitFewRowsByK = splitK != "off";
-        }
+        for (int r = 0; r < repeats; r++)
+            for (int i = 0; i < variants.Length; i++)
+            {
+                trainer.FusedUpdate = variants[i].Fused;
+                Gemm.SplitFewRowsByK = variants[i].SplitK;
+                var clock = Stopwatch.StartNew();
+                RunSteps(trainer, train, steps);
+                rates[i].Add(steps * (double)batch / clock.Elapsed.TotalSeconds);
+            }
+        // --profile runs as `vae train` would (Run gives the caller its switch back afterwards).
+        trainer.FusedUpdate = fused;
+        Gemm.SplitFewRowsByK = splitK != "off";
         var inv = CultureInfo.InvariantCulture;
         int used = threads == 0 ? Environment.ProcessorCount : threads;
         string order = update == "both" ? "Adam inside and after the backward pass, alternated"

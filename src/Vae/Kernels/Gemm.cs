@@ -47,6 +47,11 @@ public static unsafe partial class Gemm
     // docs/benchmarks.md). Results stay bit-identical: see SumPartials.
     private const int MaxSplitKBlocks = 16, MaxSplitKFloats = 1 << 20;
 
+    /// <summary>The threads a product of <paramref name="multiplyAdds"/> runs on: all cores for 0, and one below
+    /// <see cref="SmallProduct"/>.</summary>
+    private static int ThreadsFor(long multiplyAdds, int threads) =>
+        multiplyAdds < SmallProduct ? 1 : threads == 0 ? Environment.ProcessorCount : threads;
+
     private static int KBlocks(int k) => (k + BlockSize(k, KcMax, 1) - 1) / BlockSize(k, KcMax, 1);
 
     /// <summary>
@@ -57,8 +62,7 @@ public static unsafe partial class Gemm
     /// </summary>
     internal static bool SplitsByK(int m, int n, int k, bool transB, int threads)
     {
-        int kBlocks = KBlocks(k), t = threads == 0 ? Environment.ProcessorCount : threads;
-        if ((long)m * n * k < SmallProduct) t = 1;
+        int kBlocks = KBlocks(k), t = ThreadsFor((long)m * n * k, threads);
         return t > 1 && m <= DirectBMaxRows && !transB && kBlocks >= t && kBlocks <= MaxSplitKBlocks
             && (long)kBlocks * m * n <= MaxSplitKFloats && SplitFewRowsByK;
     }
@@ -225,8 +229,7 @@ public static unsafe partial class Gemm
                 for (int i = 0; i < m; i++) new ReadOnlySpan<float>(bias, n).CopyTo(c.Slice(i * n, n));
             return;
         }
-        int t = threads == 0 ? Environment.ProcessorCount : threads;
-        if ((long)m * n * k < SmallProduct) t = 1;
+        int t = ThreadsFor((long)m * n * k, threads);
 
         // C is cut into strips of whole MR×NR tiles (rows or columns), so no element is shared between threads.
         // PartsPerThread strips per thread let a thread that starts late (the other core busy) take fewer of them
