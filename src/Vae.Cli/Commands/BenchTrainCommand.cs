@@ -18,11 +18,11 @@ public sealed class BenchTrainCommand : ICommand
 
     public int Run(IReadOnlyList<string> args)
     {
-        // Gemm.SplitFewRowsByK is process-wide: an in-process caller (the tests) gets its own value back, whatever
-        // --split-k set and however the run ended.
-        bool splitFewRowsByK = Gemm.SplitFewRowsByK;
+        // Gemm's switches are process-wide: an in-process caller (the tests) gets its own values back, whatever
+        // --split-k and --claim set and however the run ended.
+        (bool splitFewRowsByK, bool claimTiles) = (Gemm.SplitFewRowsByK, Gemm.ClaimTiles);
         try { return Bench(args); }
-        finally { Gemm.SplitFewRowsByK = splitFewRowsByK; }
+        finally { (Gemm.SplitFewRowsByK, Gemm.ClaimTiles) = (splitFewRowsByK, claimTiles); }
     }
 
     private int Bench(IReadOnlyList<string> args)
@@ -48,6 +48,11 @@ public sealed class BenchTrainCommand : ICommand
                 + "does); off: cut by columns (same bits); both: alternate the two every repetition; no effect on 1 "
                 + "thread",
                 "on|off|both")
+            .Option("claim", "on", "on: a product cut in one strip per thread on 2 threads is shared out tile by "
+                + "tile, the caller taking tiles from the front and the worker from the back until they meet, so "
+                + "neither waits for the other when their cores run at different speeds (what `vae train` does); "
+                + "off: fixed halves (same bits); both: alternate the two every repetition; no effect on 1 thread",
+                "on|off|both")
             .Flag("profile", "after the timed runs, one more run of --steps with every phase and op timed: where a "
                 + "step's time goes (these clock reads slow it slightly, so the images/s above exclude them)");
         if (!p.Parse(args)) { Console.Out.Write(p.Help()); return ExitCodes.Ok; }
@@ -63,8 +68,10 @@ public sealed class BenchTrainCommand : ICommand
         string update = p.GetChoice("update", "fused", "separate", "both");
         bool fused = update != "separate";
         string splitK = p.GetChoice("split-k", "on", "off", "both");
-        if (update == "both" && splitK == "both")
-            throw new UsageException("--update both and --split-k both: alternate one of the two at a time");
+        string claim = p.GetChoice("claim", "on", "off", "both");
+        if (new[] { update, splitK, claim }.Count(v => v == "both") > 1)
+            throw new UsageException(
+                "more than one of --update, --split-k and --claim is both: alternate one at a time");
 
         ImageSet train;
         string source;
@@ -89,32 +96,37 @@ public sealed class BenchTrainCommand : ICommand
             BatchSize = batch, Threads = threads, Epochs = 1, Objective = objective, FusedUpdate = fused,
         };
         var trainer = new Trainer(model, options, train.Count);
-        Gemm.SplitFewRowsByK = splitK != "off"; // the warm-up runs as the timed steps do
+        // The warm-up runs as the timed steps do.
+        (Gemm.SplitFewRowsByK, Gemm.ClaimTiles) = (splitK != "off", claim != "off");
         RunSteps(trainer, train, warmup);
         // A "both" option: each repetition times its two settings one after the other, so both see the same machine.
-        (string Label, bool Fused, bool SplitK)[] variants = update == "both"
-            ? [("fused", true, splitK != "off"), ("separate", false, splitK != "off")]
-            : splitK == "both" ? [("split-k on", fused, true), ("split-k off", fused, false)]
-            : [("", fused, splitK == "on")];
+        bool k = splitK != "off", c = claim != "off";
+        (string Label, bool Fused, bool SplitK, bool Claim)[] variants = update == "both"
+            ? [("fused", true, k, c), ("separate", false, k, c)]
+            : splitK == "both" ? [("split-k on", fused, true, c), ("split-k off", fused, false, c)]
+            : claim == "both" ? [("claim on", fused, k, true), ("claim off", fused, k, false)]
+            : [("", fused, k, c)];
         var rates = variants.Select(_ => new List<double>()).ToArray();
         for (int r = 0; r < repeats; r++)
             for (int i = 0; i < variants.Length; i++)
             {
                 trainer.FusedUpdate = variants[i].Fused;
-                Gemm.SplitFewRowsByK = variants[i].SplitK;
+                (Gemm.SplitFewRowsByK, Gemm.ClaimTiles) = (variants[i].SplitK, variants[i].Claim);
                 var clock = Stopwatch.StartNew();
                 RunSteps(trainer, train, steps);
                 rates[i].Add(steps * (double)batch / clock.Elapsed.TotalSeconds);
             }
         // --profile runs as `vae train` would (Run gives the caller its switch back afterwards).
         trainer.FusedUpdate = fused;
-        Gemm.SplitFewRowsByK = splitK != "off";
+        (Gemm.SplitFewRowsByK, Gemm.ClaimTiles) = (splitK != "off", claim != "off");
         var inv = CultureInfo.InvariantCulture;
         int used = threads == 0 ? Environment.ProcessorCount : threads;
         string order = update == "both" ? "Adam inside and after the backward pass, alternated"
             : $"Adam {(fused ? "inside" : "after")} the backward pass";
         string cut = splitK == "both" ? "few-row products cut by K and by columns, alternated"
             : $"few-row products cut by {(splitK == "on" ? "K" : "columns")}";
+        cut += claim == "both" ? "; two-thread strips claimed tile by tile and fixed halves, alternated"
+            : claim == "on" ? "; two-thread strips claimed tile by tile" : "; two-thread strips in fixed halves";
         Console.Out.WriteLine($"model {config}, {objective.Describe()}, batch {batch}, {used} threads, " +
             $"GEMM {Gemm.Describe(Gemm.Path)}, {source}" +
             $"{(train.DynamicBinarizationSeed != null ? " binarised dynamically" : "")}; " +

@@ -211,6 +211,8 @@ public static unsafe partial class Gemm
         public TileSink Sink;
         public float* Bias;
         public float* Partials; // K split: block b's product goes to Partials + b·M·N (null: not split)
+        public int Tiles, Taken; // claimed cut: tiles to share out, and how many the two threads have claimed so far
+        public bool Claim;
     }
 
     private static void Run<TK>(ReadOnlySpan<float> a, ReadOnlySpan<float> b, int m, int n, int k, bool transA,
@@ -261,7 +263,65 @@ public static unsafe partial class Gemm
                 SumPartials(job.Partials, kBlocks, m * n, pc, accumulate);
             }
             else if (job.Parts == 1) Compute<TK>(ref job, 0, m, 0, n);
-            else WorkerPool.Run(job.Parts, t, &RunPart<TK>, &job);
+            else
+            {
+                job.Claim = job.Parts == 2 && ClaimTiles && (splitRows
+                    ? n <= NcMax && k <= KcMax // the uncut B is one block: packed once per thread
+                    : m <= McMax && (long)((m + TK.MR - 1) / TK.MR * TK.MR) * k <= MaxCachedAFloats);
+                job.Tiles = splitRows ? tilesM : tilesN;
+                if (job.Claim) Interlocked.Increment(ref _claimedCalls);
+                WorkerPool.Run(job.Parts, t, &RunPart<TK>, &job);
+            }
+        }
+    }
+
+    /// <summary>
+    /// Whether a product cut in one strip per thread (2 threads) is shared out tile by tile instead: the caller takes
+    /// tiles from the front, the worker from the back, in chunks that shrink as the tiles run out, until they meet.
+    /// Same bits: every element is computed alike whichever thread takes its tile.
+    /// </summary>
+    /// <remarks>
+    /// The two vCPUs of a VM do not keep one speed: timing every call of a 2-thread step (Cascade Lake guest) found the
+    /// caller waiting 0.2–0.4 µs at the median but 30–75 µs (a whole strip's time) at the 90th percentile of the four
+    /// largest products, and in one run 35–60 µs at the median. Fixed halves make the faster thread wait for the
+    /// slower one. More, smaller strips claimed by whoever is free lost 2–9%: each strip repacked the operand it does
+    /// not cut. Here each thread packs that operand once (for A, every K block of it, kept in
+    /// <see cref="PackBuffers"/>) and each end keeps the rows of W it took before, which its cache holds.
+    /// </remarks>
+    public static bool ClaimTiles { get; set; } = true;
+
+    /// <summary>Products run with <see cref="ClaimTiles"/> so far (tests check the cut was taken).</summary>
+    internal static long ClaimedCalls => Interlocked.Read(ref _claimedCalls);
+    private static long _claimedCalls;
+
+    // The whole of a column-cut product's A is packed once per thread only if it is at most this many floats (256 KB).
+    private const long MaxCachedAFloats = 1 << 16;
+
+    /// <summary>
+    /// One thread's share of a claimed cut: chunks of a quarter of the tiles still free (at least one), from the front
+    /// (part 0) or the back (part 1). The claims add up on one counter and never pass the tile count, so the front and
+    /// the back never take the same tile. The first chunk packs the uncut operand; the later ones reuse it.
+    /// </summary>
+    private static void ClaimAndCompute<TK>(ref Job job, bool fromBack) where TK : struct, IMicroKernel
+    {
+        int done = 0; // tiles this thread has taken
+        float* aCache = job.SplitRows ? null
+            : PackBuffers.ACache((int)((job.M + TK.MR - 1) / TK.MR * TK.MR * (long)job.K));
+        while (true)
+        {
+            int left = job.Tiles - Volatile.Read(ref job.Taken);
+            if (left <= 0) return;
+            int want = Math.Max(1, left / 4);
+            int before = Interlocked.Add(ref job.Taken, want) - want;
+            int take = Math.Min(want, job.Tiles - before);
+            if (take <= 0) return;
+            int t0 = fromBack ? job.Tiles - done - take : done, t1 = t0 + take;
+            if (job.SplitRows)
+                Compute<TK>(ref job, t0 * TK.MR, Math.Min(job.M, t1 * TK.MR), 0, job.N, reuse: done > 0);
+            else
+                Compute<TK>(ref job, 0, job.M, t0 * TK.NR, Math.Min(job.N, t1 * TK.NR), reuse: done > 0,
+                    aCache: aCache);
+            done += take;
         }
     }
 
@@ -269,6 +329,7 @@ public static unsafe partial class Gemm
     {
         ref Job job = ref Unsafe.AsRef<Job>(state);
         if (job.Partials != null) Compute<TK>(ref job, 0, job.M, 0, job.N, kBlock: part);
+        else if (job.Claim) ClaimAndCompute<TK>(ref job, fromBack: part == 1);
         else if (job.SplitRows)
         {
             int tiles = (job.M + TK.MR - 1) / TK.MR;
@@ -287,8 +348,14 @@ public static unsafe partial class Gemm
     /// <remarks>This and the kernels and packers it calls are compiled fully optimised at their first call
     /// (<c>AggressiveOptimization</c>): on a busy machine the tiered JIT's background recompile came late enough
     /// that whole benchmark runs and the first training steps ran unoptimised code at ~10 GFLOP/s.</remarks>
+    /// <param name="reuse">This thread's buffers already hold the uncut operand of this product, packed by an earlier
+    /// call for the same job (<see cref="ClaimAndCompute"/>): B when the cut is by rows, A (in
+    /// <paramref name="aCache"/>) when by columns.</param>
+    /// <param name="aCache">Where A is packed, every K block of it one after the other (null: the per-block
+    /// buffer).</param>
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
-    private static void Compute<TK>(ref Job job, int i0, int i1, int j0, int j1, int kBlock = -1)
+    private static void Compute<TK>(ref Job job, int i0, int i1, int j0, int j1, int kBlock = -1, bool reuse = false,
+        float* aCache = null)
         where TK : struct, IMicroKernel
     {
         int MR = TK.MR, NR = TK.NR, k = job.K, ldc = job.N;
@@ -312,13 +379,20 @@ public static unsafe partial class Gemm
                 int kc = Math.Min(kc0, k - pc);
                 bool load = accumulate || pc > pcFirst; // later K blocks add onto what the earlier ones stored
                 float* bBlock = job.B + (long)pc * job.N + jc; // op(B)[pc, jc] when B is read in place
-                if (!directB) PackB<TK>(ref job, pc, kc, jc, nc, packB);
-                else if (nc % NR != 0) // the last, narrower panel is still packed: zero-padded to NR columns
+                bool packsB = !(reuse && job.SplitRows);
+                if (!directB && packsB) PackB<TK>(ref job, pc, kc, jc, nc, packB);
+                else if (nc % NR != 0 && packsB) // the last, narrower panel is still packed: zero-padded to NR columns
                     CopyPanel(bBlock + nc / NR * NR, job.N, packB, kc, nc % NR, NR);
                 for (int ic = i0; ic < i1; ic += mc0)
                 {
                     int mc = Math.Min(mc0, i1 - ic);
-                    PackA<TK>(ref job, ic, mc, pc, kc, packA);
+                    if (aCache != null)
+                    {
+                        // Block pc of the whole A (one row block: m ≤ McMax), after the blocks before it.
+                        packA = aCache + (long)(i1 - i0 + MR - 1) / MR * MR * pc;
+                        if (!reuse) PackA<TK>(ref job, ic, mc, pc, kc, packA);
+                    }
+                    else PackA<TK>(ref job, ic, mc, pc, kc, packA);
                     if (job.Sink.IsSet)
                     {
                         SinkRows<TK>(ref job, packA, packB, bBlock, directB, ic, mc, jc, nc, kc);
@@ -573,9 +647,10 @@ public static unsafe partial class Gemm
     /// </summary>
     private static class PackBuffers
     {
-        [ThreadStatic] private static float[]? _a, _b, _strip, _partials;
+        [ThreadStatic] private static float[]? _a, _b, _strip, _partials, _aCache;
 
         public static float* A(int length) => Get(ref _a, length);
+        public static float* ACache(int length) => Get(ref _aCache, length);
         public static float* B(int length) => Get(ref _b, length);
         public static float* Strip(int length) => Get(ref _strip, length);
         public static float* Partials(int length) => Get(ref _partials, length);

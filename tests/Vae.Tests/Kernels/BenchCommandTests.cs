@@ -29,9 +29,33 @@ public class BenchCommandTests
         var rows = r.Out.Trim().Split('\n').Where(l => l.StartsWith("vae,")).ToArray();
         Assert.That(rows.Select(l => l.Split(',')[^1]), Is.EqualTo(new[] { "split-k on", "split-k off" }));
         Assert.That(Gemm.SplitFewRowsByK, Is.True, "the default is back after the run");
-        var both = CliRun.Run("bench", "train", "--update", "both", "--split-k", "both");
-        Assert.That(both.Code, Is.Not.Zero);
-        Assert.That(both.Err, Does.Contain("one of the two at a time"));
+        var claim = CliRun.Run("bench", "train", "--steps", "2", "--warmup", "1", "--repeats", "2", "--threads", "2",
+            "--batch-size", "20", "--hidden", "32", "--latent", "4", "--claim", "both");
+        Assert.That(claim.Code, Is.Zero, claim.ToString());
+        rows = claim.Out.Trim().Split('\n').Where(l => l.StartsWith("vae,")).ToArray();
+        Assert.That(rows.Select(l => l.Split(',')[^1]), Is.EqualTo(new[] { "claim on", "claim off" }));
+        Assert.That(Gemm.ClaimTiles, Is.True, "the default is back after the run");
+        foreach (var pair in new[] { ("--update", "--split-k"), ("--split-k", "--claim"), ("--update", "--claim") })
+        {
+            var both = CliRun.Run("bench", "train", pair.Item1, "both", pair.Item2, "both");
+            Assert.That(both.Code, Is.Not.Zero, pair.ToString());
+            Assert.That(both.Err, Does.Contain("alternate one at a time"), pair.ToString());
+        }
+    }
+
+    [TestCase("off", true)]
+    [TestCase("on", false)]
+    public void BenchTrainGivesTheCallerItsClaimSwitchBack(string claim, bool before)
+    {
+        Gemm.ClaimTiles = before;
+        try
+        {
+            var r = CliRun.Run("bench", "train", "--steps", "1", "--warmup", "1", "--repeats", "1", "--threads", "2",
+                "--batch-size", "20", "--hidden", "32", "--latent", "4", "--claim", claim);
+            Assert.That(r.Code, Is.Zero, r.ToString());
+            Assert.That(Gemm.ClaimTiles, Is.EqualTo(before), $"after --claim {claim}");
+        }
+        finally { Gemm.ClaimTiles = true; }
     }
 
     [TestCase("off", true)]

@@ -42,12 +42,16 @@ public unsafe class GemmSinkTests
                 Gemm.Multiply(path, a, b, m, n, k, transA, transB, expected, accumulate: false, threads);
                 var got = new float[m * n];
                 var seen = new int[m * n];
+                long claimed = Gemm.ClaimedCalls;
                 fixed (float* pc = got)
                 fixed (int* ps = seen)
                 {
                     var state = new Collect { C = pc, Seen = ps, Ldc = n };
                     Gemm.Multiply(path, a, b, m, n, k, transA, transB, new TileSink(&Take, &state), threads);
                 }
+                // Two threads share the strips of the larger products from both ends (Gemm.ClaimTiles).
+                if (threads == 2 && (long)m * n * k >= 64 * 1024 && Gemm.ClaimTiles)
+                    Assert.That(Gemm.ClaimedCalls, Is.GreaterThan(claimed), $"{path}: the strips were claimed");
                 Assert.That(seen, Is.All.EqualTo(1), $"{path}, {threads} threads: every element handed over once");
                 Assert.That(got, Is.EqualTo(expected), $"{path}, {threads} threads");
             }

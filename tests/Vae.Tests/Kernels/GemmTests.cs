@@ -158,6 +158,48 @@ public class GemmTests
     }
 
     [Test]
+    public void ClaimingTilesGivesTheBitsOfOneThreadAndOfHalves()
+    {
+        // Two threads share out a product's tiles from both ends (Gemm.ClaimTiles): the forward x·Wᵀ at the paper's
+        // batch (cut by columns; A, five K blocks of it, packed once per thread and reused), weight gradients dYᵀ·X
+        // (cut by rows; B packed once; GemmSinkTests has them with Adam's sink), and odd edges. Each must give one
+        // thread's bits, and fixed halves'.
+        var rng = new Random(12);
+        bool before = Gemm.ClaimTiles;
+        try
+        {
+            foreach (var (m, n, k, ta, tb) in new[] { (20, 200, 784, false, true), (20, 784, 200, false, true),
+                         (120, 300, 20, true, false), (784, 200, 20, true, false), (13, 250, 403, false, true),
+                         (150, 77, 37, true, true) })
+            foreach (var path in Enum.GetValues<GemmPath>().Where(Gemm.IsSupported))
+            foreach (bool acc in new[] { false, true })
+            {
+                float[] a = RandomArray(rng, m * k), b = RandomArray(rng, k * n), c0 = RandomArray(rng, m * n);
+                float[] bias = RandomArray(rng, n);
+                var one = (float[])c0.Clone();
+                Gemm.Multiply(path, a, b, m, n, k, ta, tb, one, acc, threads: 1);
+                var withBias = new float[m * n];
+                Gemm.MultiplyAddBias(path, a, b, bias, m, n, k, ta, tb, withBias, threads: 1);
+                foreach (bool claim in new[] { true, false })
+                {
+                    Gemm.ClaimTiles = claim;
+                    long claimed = Gemm.ClaimedCalls;
+                    var two = (float[])c0.Clone();
+                    Gemm.Multiply(path, a, b, m, n, k, ta, tb, two, acc, threads: 2);
+                    // Each of these shapes is cut in one strip per thread, so the claimed cut is really taken.
+                    Assert.That(Gemm.ClaimedCalls - claimed, Is.EqualTo(claim ? 1 : 0), $"{path} {m}x{n}x{k}");
+                    string what = $"{path} {m}x{n}x{k} accumulate={acc} claim={claim}";
+                    Assert.That(two, Is.EqualTo(one).AsCollection, what);
+                    var twoBias = new float[m * n];
+                    Gemm.MultiplyAddBias(path, a, b, bias, m, n, k, ta, tb, twoBias, threads: 2);
+                    Assert.That(twoBias, Is.EqualTo(withBias).AsCollection, what + " with a bias");
+                }
+            }
+        }
+        finally { Gemm.ClaimTiles = before; }
+    }
+
+    [Test]
     public void Avx512AndAvx2PathsGiveTheSameBits()
     {
         // Both sum each C element over k in the same order with fused multiply-adds, in the same K blocks: training
