@@ -43,36 +43,25 @@ public class BenchCommandTests
         }
     }
 
-    [TestCase("off", true)]
-    [TestCase("on", false)]
-    public void BenchTrainGivesTheCallerItsClaimSwitchBack(string claim, bool before)
+    [TestCase("--split-k", "off", true)]
+    [TestCase("--split-k", "on", false)]
+    [TestCase("--claim", "off", true)]
+    [TestCase("--claim", "on", false)]
+    public void BenchTrainGivesTheCallerItsSwitchBack(string option, string value, bool before)
     {
-        Gemm.ClaimTiles = before;
+        // The switches are process-wide: `--split-k off` must not leave every later product in this process (the
+        // tests after this one) cut by columns, nor `on` undo a caller's choice; the same for --claim.
+        Func<bool> get = option == "--claim" ? () => Gemm.ClaimTiles : () => Gemm.SplitFewRowsByK;
+        Action<bool> set = option == "--claim" ? v => Gemm.ClaimTiles = v : v => Gemm.SplitFewRowsByK = v;
+        set(before);
         try
         {
             var r = CliRun.Run("bench", "train", "--steps", "1", "--warmup", "1", "--repeats", "1", "--threads", "2",
-                "--batch-size", "20", "--hidden", "32", "--latent", "4", "--claim", claim);
+                "--batch-size", "20", "--hidden", "32", "--latent", "4", option, value);
             Assert.That(r.Code, Is.Zero, r.ToString());
-            Assert.That(Gemm.ClaimTiles, Is.EqualTo(before), $"after --claim {claim}");
+            Assert.That(get(), Is.EqualTo(before), $"after {option} {value}");
         }
-        finally { Gemm.ClaimTiles = true; }
-    }
-
-    [TestCase("off", true)]
-    [TestCase("on", false)]
-    public void BenchTrainGivesTheCallerItsSplitKSwitchBack(string splitK, bool before)
-    {
-        // The switch is process-wide: `--split-k off` must not leave every later product in this process (the
-        // tests after this one) cut by columns, nor `on` undo a caller's choice.
-        Gemm.SplitFewRowsByK = before;
-        try
-        {
-            var r = CliRun.Run("bench", "train", "--steps", "1", "--warmup", "1", "--repeats", "1", "--threads", "2",
-                "--batch-size", "20", "--hidden", "32", "--latent", "4", "--split-k", splitK);
-            Assert.That(r.Code, Is.Zero, r.ToString());
-            Assert.That(Gemm.SplitFewRowsByK, Is.EqualTo(before), $"after --split-k {splitK}");
-        }
-        finally { Gemm.SplitFewRowsByK = true; }
+        finally { set(true); }
     }
 
     [Test]
