@@ -162,15 +162,16 @@ public class GemmTests
     {
         // Two threads share out a product's tiles from both ends (Gemm.ClaimTiles): the forward x·Wᵀ at the paper's
         // batch (cut by columns; A, five K blocks of it, packed once per thread and reused), weight gradients dYᵀ·X
-        // (cut by rows; B packed once; GemmSinkTests has them with Adam's sink), and odd edges. Each must give one
-        // thread's bits, and fixed halves'.
+        // (cut by rows; B packed once; GemmSinkTests has them with Adam's sink), odd edges, and the default model's
+        // forward and weight gradient at batch 128 (which had two strips per thread before). Each must give one
+        // thread's bits, and the fixed strips'.
         var rng = new Random(12);
         bool before = Gemm.ClaimTiles;
         try
         {
             foreach (var (m, n, k, ta, tb) in new[] { (20, 200, 784, false, true), (20, 784, 200, false, true),
                          (120, 300, 20, true, false), (784, 200, 20, true, false), (13, 250, 403, false, true),
-                         (150, 77, 37, true, true) })
+                         (150, 77, 37, true, true), (128, 400, 784, false, true), (784, 400, 128, true, false) })
             foreach (var path in Enum.GetValues<GemmPath>().Where(Gemm.IsSupported))
             foreach (bool acc in new[] { false, true })
             {
