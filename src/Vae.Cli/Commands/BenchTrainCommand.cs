@@ -48,10 +48,12 @@ public sealed class BenchTrainCommand : ICommand
                 + "does); off: cut by columns (same bits); both: alternate the two every repetition; no effect on 1 "
                 + "thread",
                 "on|off|both")
-            .Option("claim", "on", "on: a product cut in one strip per thread on 2 threads is shared out tile by "
-                + "tile, the caller taking tiles from the front and the worker from the back until they meet, so "
-                + "neither waits for the other when their cores run at different speeds (what `vae train` does); "
-                + "off: fixed halves (same bits); both: alternate the two every repetition; no effect on 1 thread",
+            .Option("claim", "on", "on: on 2 threads a product is cut in two strips shared out tile by tile, the "
+                + "caller taking tiles from the front and the worker from the back until they meet, so neither waits "
+                + "for the other when their cores run at different speeds (what `vae train` does; each thread packs "
+                + "the operand that is not cut once, so only products where that fits); off: fixed strips, one per "
+                + "thread or two for large products (same bits); both: alternate the two every repetition; no effect "
+                + "on other thread counts",
                 "on|off|both")
             .Flag("profile", "after the timed runs, one more run of --steps with every phase and op timed: where a "
                 + "step's time goes (these clock reads slow it slightly, so the images/s above exclude them)");
