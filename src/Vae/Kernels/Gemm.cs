@@ -668,7 +668,9 @@ public static unsafe partial class Gemm
         [ThreadStatic] private static float[]? _a, _b, _strip, _partials, _aCache;
 
         public static float* A(int length) => Get(ref _a, length);
-        public static float* ACache(int length) => Get(ref _aCache, length);
+        // + 8: transposing an MR-row panel (MR < 8) stores 8 floats per k, up to 8 − MR past the last panel
+        // (TransposePanel); the buffers above have MR·KC floats to spare for it.
+        public static float* ACache(int length) => Get(ref _aCache, length + 8);
         public static float* B(int length) => Get(ref _b, length);
         public static float* Strip(int length) => Get(ref _strip, length);
         public static float* Partials(int length) => Get(ref _partials, length);

@@ -1,3 +1,6 @@
+using System.Reflection;
+using System.Runtime.CompilerServices;
+using System.Runtime.InteropServices;
 using NUnit.Framework;
 using Vae.Kernels;
 
@@ -109,5 +112,74 @@ public class GemmPackingTests
             Gemm.Multiply(path, a, b, 20, n, k, false, false, direct, acc, threads: 1);
             Assert.That(direct, Is.EqualTo(packed[..(20 * n)]).AsCollection, $"{path}, accumulate {acc}");
         }
+    }
+}
+
+/// <summary>The packs stay inside the buffers they are given.</summary>
+public unsafe class GemmPackBoundsTests
+{
+    [Test]
+    public void ClaimedColumnCutPacksAInsideItsCache()
+    {
+        // Claimed column cuts (Gemm.ClaimTiles) pack all of A into a per-thread cache. Transposing an MR-row panel
+        // (MR < 8: AVX2, portable) stores 8 floats per k, 8 − MR past the last panel when kc is a multiple of 8. Here
+        // the cache is the smallest array PackBuffers keeps for this product, its data 8 bytes past a cache line (the
+        // 64-byte alignment then leaves the fewest floats to spare), with another object right after it whose header
+        // holds its identity hash. The product runs on this thread alone (the pool busy), so this thread packs A.
+        const int m = 20, n = 1000, k = 192; // cut by columns; one K block of 192
+        var a = RandomArrays.Uniform(m * k, 1);
+        var b = RandomArrays.Uniform(k * n, 2);
+        var cache = typeof(Gemm).GetNestedType("PackBuffers", BindingFlags.NonPublic)!
+            .GetField("_aCache", BindingFlags.NonPublic | BindingFlags.Static)!;
+        var busy = typeof(Gemm).Assembly.GetType("Vae.Kernels.WorkerPool")!
+            .GetField("_busy", BindingFlags.NonPublic | BindingFlags.Static)!;
+        void Product(GemmPath path, float[] c)
+        {
+            busy.SetValue(null, 1);
+            try
+            {
+                long claimed = Gemm.ClaimedCalls;
+                Gemm.Multiply(path, a, b, m, n, k, false, false, c, false, threads: 2);
+                Assert.That(Gemm.ClaimedCalls, Is.GreaterThan(claimed), $"{path}: the cut was claimed");
+            }
+            finally { busy.SetValue(null, 0); }
+        }
+        bool before = Gemm.ClaimTiles;
+        Gemm.ClaimTiles = true;
+        try
+        {
+            foreach (var path in Enum.GetValues<GemmPath>().Where(Gemm.IsSupported))
+            {
+                var expected = new float[m * n];
+                Gemm.Multiply(path, a, b, m, n, k, false, false, expected, false, threads: 1);
+                cache.SetValue(null, null);
+                Product(path, new float[m * n]);
+                int length = ((float[])cache.GetValue(null)!).Length; // what PackBuffers allocates for this product
+                var keep = new List<object>();
+                int checkedArrays = 0;
+                for (int attempt = 0; attempt < 2000 && checkedArrays < 3; attempt++)
+                {
+                    var x = GC.AllocateUninitializedArray<float>(length, pinned: true);
+                    var next = GC.AllocateArray<byte>(8, pinned: true);
+                    keep.Add(x);
+                    keep.Add(next);
+                    nint px = (nint)Unsafe.AsPointer(ref MemoryMarshal.GetArrayDataReference(x));
+                    nint pNext = (nint)Unsafe.AsPointer(ref MemoryMarshal.GetArrayDataReference(next));
+                    // The next array's data follows its header word, method table and length (8 bytes each).
+                    if (px % 64 != 8 || pNext - 24 != px + 4L * length) continue;
+                    checkedArrays++;
+                    int hash = RuntimeHelpers.GetHashCode(next);
+                    var c = new float[m * n];
+                    cache.SetValue(null, x);
+                    Product(path, c);
+                    Assert.That(ReferenceEquals(cache.GetValue(null), x), Is.True, $"{path}: A packed into the array");
+                    Assert.That(RuntimeHelpers.GetHashCode(next), Is.EqualTo(hash), $"{path}: the next object's hash");
+                    Assert.That(c, Is.EqualTo(expected).AsCollection, path.ToString());
+                }
+                Assert.That(checkedArrays, Is.GreaterThan(0), $"{path}: no array was placed as needed");
+                cache.SetValue(null, null);
+            }
+        }
+        finally { Gemm.ClaimTiles = before; }
     }
 }
