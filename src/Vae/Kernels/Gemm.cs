@@ -239,7 +239,8 @@ public static unsafe partial class Gemm
         // pack once is instead cut in two strips shared out tile by tile from both ends (ClaimTiles), at any size.
         int tilesM = (m + TK.MR - 1) / TK.MR, tilesN = (n + TK.NR - 1) / TK.NR;
         int parts = t == 1 ? 1 : t * ((long)m * n * k < OneStripPerThread ? 1 : PartsPerThread);
-        if (t == 2 && ClaimTiles && Claimable<TK>(m, n, k, CutsRows<TK>(m, n, k, 2, sink.IsSet))) parts = 2;
+        bool claim = t == 2 && ClaimTiles && Claimable<TK>(m, n, k, CutsRows<TK>(m, n, k, 2, sink.IsSet));
+        if (claim) parts = 2;
         bool splitRows = CutsRows<TK>(m, n, k, parts, sink.IsSet);
         int kBlocks = KBlocks(k);
         bool splitK = !sink.IsSet && bias == null && SplitsByK(m, n, k, transB, threads);
@@ -261,7 +262,7 @@ public static unsafe partial class Gemm
             else if (job.Parts == 1) Compute<TK>(ref job, 0, m, 0, n);
             else
             {
-                job.Claim = job.Parts == 2 && t == 2 && ClaimTiles && Claimable<TK>(m, n, k, splitRows);
+                job.Claim = claim && job.Parts == 2;
                 job.Tiles = splitRows ? tilesM : tilesN;
                 if (job.Claim) Interlocked.Increment(ref _claimedCalls);
                 WorkerPool.Run(job.Parts, t, &RunPart<TK>, &job);
