@@ -55,6 +55,9 @@ public sealed class BenchTrainCommand : ICommand
                 + "thread or two for large products (same bits); both: alternate the two every repetition; no effect "
                 + "on other thread counts",
                 "on|off|both")
+            .Option("adapt", "off", "off: every step on --threads, so the figure is that thread count's; on: as "
+                + "`vae train` does, the steps timed on --threads and on one every few thousand steps and the faster "
+                + "kept (ThreadChooser); both: alternate the two every repetition", "on|off|both")
             .Flag("profile", "after the timed runs, one more run of --steps with every phase and op timed: where a "
                 + "step's time goes (these clock reads slow it slightly, so the images/s above exclude them)");
         if (!p.Parse(args)) { Console.Out.Write(p.Help()); return ExitCodes.Ok; }
@@ -71,9 +74,10 @@ public sealed class BenchTrainCommand : ICommand
         bool fused = update != "separate";
         string splitK = p.GetChoice("split-k", "on", "off", "both");
         string claim = p.GetChoice("claim", "on", "off", "both");
-        if (new[] { update, splitK, claim }.Count(v => v == "both") > 1)
+        string adapt = p.GetChoice("adapt", "off", "on", "both");
+        if (new[] { update, splitK, claim, adapt }.Count(v => v == "both") > 1)
             throw new UsageException(
-                "more than one of --update, --split-k and --claim is both: alternate one at a time");
+                "more than one of --update, --split-k, --claim and --adapt is both: alternate one at a time");
 
         ImageSet train;
         string source;
@@ -98,31 +102,42 @@ public sealed class BenchTrainCommand : ICommand
             BatchSize = batch, Threads = threads, Epochs = 1, Objective = objective, FusedUpdate = fused,
         };
         var trainer = new Trainer(model, options, train.Count);
+        // One chooser for the whole run, so that its choice carries over from one repetition to the next.
+        var chooser = trainer.ThreadChoice;
+        bool adapting = adapt != "off";
+        trainer.ThreadChoice = adapting ? chooser : null;
         // The warm-up runs as the timed steps do.
         (Gemm.SplitFewRowsByK, Gemm.ClaimTiles) = (splitK != "off", claim != "off");
         RunSteps(trainer, train, warmup);
         // A "both" option: each repetition times its two settings one after the other, so both see the same machine.
         bool k = splitK != "off", c = claim != "off";
-        (string Label, bool Fused, bool SplitK, bool Claim)[] variants = update == "both"
-            ? [("fused", true, k, c), ("separate", false, k, c)]
-            : splitK == "both" ? [("split-k on", fused, true, c), ("split-k off", fused, false, c)]
-            : claim == "both" ? [("claim on", fused, k, true), ("claim off", fused, k, false)]
-            : [("", fused, k, c)];
+        (string Label, bool Fused, bool SplitK, bool Claim, bool Adapt)[] variants = update == "both"
+            ? [("fused", true, k, c, adapting), ("separate", false, k, c, adapting)]
+            : splitK == "both" ? [("split-k on", fused, true, c, adapting), ("split-k off", fused, false, c, adapting)]
+            : claim == "both" ? [("claim on", fused, k, true, adapting), ("claim off", fused, k, false, adapting)]
+            : adapt == "both" ? [("adapt on", fused, k, c, true), ("adapt off", fused, k, c, false)]
+            : [("", fused, k, c, adapting)];
+        int used = threads == 0 ? Environment.ProcessorCount : threads;
+        // The hand-over between two cores decides the 2-thread figure as much as the code does (CoreRoundTrip):
+        // measured before and after the timed runs, so a change of the host's placement in between shows.
+        double? roundTripBefore = used > 1 ? CoreRoundTrip.Nanoseconds() : null;
         var rates = variants.Select(_ => new List<double>()).ToArray();
         for (int r = 0; r < repeats; r++)
             for (int i = 0; i < variants.Length; i++)
             {
                 trainer.FusedUpdate = variants[i].Fused;
                 (Gemm.SplitFewRowsByK, Gemm.ClaimTiles) = (variants[i].SplitK, variants[i].Claim);
+                trainer.ThreadChoice = variants[i].Adapt ? chooser : null;
                 var clock = Stopwatch.StartNew();
                 RunSteps(trainer, train, steps);
                 rates[i].Add(steps * (double)batch / clock.Elapsed.TotalSeconds);
             }
         // --profile runs as `vae train` would (Run gives the caller its switch back afterwards).
         trainer.FusedUpdate = fused;
+        trainer.ThreadChoice = adapting ? chooser : null;
         (Gemm.SplitFewRowsByK, Gemm.ClaimTiles) = (splitK != "off", claim != "off");
+        double? roundTripAfter = used > 1 ? CoreRoundTrip.Nanoseconds() : null;
         var inv = CultureInfo.InvariantCulture;
-        int used = threads == 0 ? Environment.ProcessorCount : threads;
         string order = update == "both" ? "Adam inside and after the backward pass, alternated"
             : $"Adam {(fused ? "inside" : "after")} the backward pass";
         string cut = splitK == "both" ? "few-row products cut by K and by columns, alternated"
@@ -133,6 +148,15 @@ public sealed class BenchTrainCommand : ICommand
             $"GEMM {Gemm.Describe(Gemm.Path)}, {source}" +
             $"{(train.DynamicBinarizationSeed != null ? " binarised dynamically" : "")}; " +
             $"{repeats} × {steps} steps after {warmup} warm-up; {order}; {cut}");
+        if (used > 1)
+            Console.Out.WriteLine("cores' round trip (one cache line there and back, CoreRoundTrip): " +
+                $"{Nanos(roundTripBefore)} before the timed runs, {Nanos(roundTripAfter)} after");
+        if (chooser is { Probes: > 0 } && adapt != "off")
+        {
+            string share = (100.0 * chooser.StepsOnOne / chooser.Steps).ToString("F0", inv) + "%";
+            Console.Out.WriteLine($"thread choice: {share} of the steps (warm-up included) on one thread; " +
+                $"{chooser.ProbesChoosingOne} of {chooser.Probes} timings found it faster");
+        }
         bool alternated = variants.Length > 1;
         Console.Out.WriteLine("framework,threads,batch_size,images_per_sec,median_images_per_sec,objective,k,isa" +
             (alternated ? ",variant" : ""));
@@ -154,6 +178,9 @@ public sealed class BenchTrainCommand : ICommand
         }
         return ExitCodes.Ok;
     }
+
+    private static string Nanos(double? ns) =>
+        ns is { } v ? string.Create(CultureInfo.InvariantCulture, $"{v:F0} ns") : "not measured (one core answered)";
 
     /// <summary>Microseconds per step by phase, then by op (largest first), with their shares of the step.</summary>
     private static void PrintProfile(StepProfile profile)

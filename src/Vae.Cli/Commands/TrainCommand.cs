@@ -15,7 +15,8 @@ public sealed class TrainCommand : ICommand
     public string Summary => "train a VAE (or autoencoder) on MNIST or another --dataset; metrics, pictures and checkpoints go to --out";
 
     /// <summary>What --resume may be given; every other option describes the run, which the checkpoint fixes.</summary>
-    private static readonly string[] ResumeOptions = ["data", "out", "epochs", "threads", "resume", "pictures-every"];
+    private static readonly string[] ResumeOptions = ["data", "out", "epochs", "threads", "resume", "pictures-every",
+        "fixed-threads"];
 
     /// <summary>
     /// Test seam: asked before every step besides the signals; true stops the run there exactly as Ctrl-C would
@@ -31,6 +32,9 @@ public sealed class TrainCommand : ICommand
             .TrainingOptions(epochsHelp: "train until this many epochs are done (with --resume: the new total; "
                 + "with --schedule burda, fresh or resumed, 3,280 unless given)")
             .Threads()
+            .Flag("fixed-threads", "run every step on --threads; by default, with more than one, the steps are timed "
+                + $"on them and on one thread every {ThreadChooser.RunSteps:N0} steps and the faster is kept (the same "
+                + "bits either way: two cores that exchange data slowly can make one thread faster at small batches)")
             .ModelOptions()
             .ObjectiveOptions()
             .Option("clip-grad", "0", "clip the global gradient norm to this value (0 = off)", "NORM")
@@ -84,6 +88,7 @@ public sealed class TrainCommand : ICommand
             savedTrain = saved.Config.TrainingSet(savedTrain);
             savedTest = saved.Config.TestSet(savedTest);
             var trainer = saved.Continue(run.Resume, savedTrain);
+            if (p.GetFlag("fixed-threads")) trainer.ThreadChoice = null;
             return TrainingRun.Run(run, saved.Config, trainer, savedTrain, savedTest, resumed: true, StopWhen, savedDir,
                 PictureCadence.For(picturesEvery, saved.Config.Options.Schedule));
         }
@@ -96,6 +101,7 @@ public sealed class TrainCommand : ICommand
         {
             Objective = p.GetObjective(),
             ClipGradNorm = (float)p.GetDouble("clip-grad", 0, 1e9),
+            AdaptThreads = !p.GetFlag("fixed-threads"),
             Init = p.Has("init") ? WeightInits.Parse(p.GetChoice("init", WeightInits.Names))
                 : burda ? WeightInit.Burda : WeightInit.Default,
         };

@@ -34,7 +34,8 @@ public static class TrainingRun
             $"{options.Objective.Describe()}{(config.DynamicBinarization ? ", dynamic binarisation" : "")}" +
             $"{(options.Schedule != null ? $", schedule {options.Schedule}" : "")}, " +
             $"init {WeightInits.Name(options.Init)}, seed {options.Seed}, " +
-            $"{Threads(options.Threads == 0 ? Environment.ProcessorCount : options.Threads)}");
+            $"{Threads(options.Threads == 0 ? Environment.ProcessorCount : options.Threads)}" +
+            (trainer.ThreadChoice != null ? " (or one, when its steps time faster)" : ""));
         if (resumeState != null)
             Console.Out.WriteLine($"resuming {run.Path} after epoch {resumeState.Epoch}" +
                 (resumeState.BatchInEpoch > 0 ? $", batch {resumeState.BatchInEpoch}" : ""));
@@ -66,7 +67,8 @@ public static class TrainingRun
                 // The run's own --threads (any count gives the same bits: no sum is split over threads).
                 string data = dataDir != null ? $" --data {Shell.Quote(dataDir)}" : "";
                 Console.Out.WriteLine($"continue with: vae train --out {Shell.Quote(run.Path)} --resume " +
-                    $"--epochs {options.Epochs}{data} --threads {options.Threads}");
+                    $"--epochs {options.Epochs}{data} --threads {options.Threads}" +
+                    (trainer.ThreadChoice == null && options.Threads != 1 ? " --fixed-threads" : ""));
                 return ExitCodes.Interrupted;
             }
 
@@ -100,6 +102,13 @@ public static class TrainingRun
         }
         if (options.Debias != null || options.BiasDigit != null)
             foreach (var line in DebiasRunOptions.PerLabelLines(model, test, options)) Console.Out.WriteLine(line);
+        if (trainer.ThreadChoice is { Probes: > 0 } choice)
+        {
+            string share = (100.0 * choice.StepsOnOne / choice.Steps).ToString("F0", CultureInfo.InvariantCulture)
+                + "%";
+            Console.Out.WriteLine($"threads: {share} of this session's steps ran on one thread " +
+                $"({choice.ProbesChoosingOne} of {choice.Probes} timings found it faster)");
+        }
         Console.Out.WriteLine($"done: {run.Metrics}, {run.Model}, {run.Report}, pictures in {run.Path}");
         return ExitCodes.Ok;
     }

@@ -14,6 +14,10 @@ public sealed record TrainOptions
     public ulong Seed { get; init; } = 1;
     /// <summary>Threads for matrix products: 0 = all cores.</summary>
     public int Threads { get; init; }
+    /// <summary>With more than one thread, time the steps on all of them and on one every few thousand steps and run
+    /// on the faster (<see cref="ThreadChooser"/>; the same bits either way). False: always <see cref="Threads"/>.
+    /// </summary>
+    public bool AdaptThreads { get; init; } = true;
     /// <summary>What the steps minimise (see Objectives/); the negative ELBO by default.</summary>
     public IObjective Objective { get; init; } = ElboObjective.Standard;
     /// <summary>Clip the global gradient norm to this value before each update (0 = off).</summary>

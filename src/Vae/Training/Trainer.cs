@@ -59,6 +59,8 @@ public sealed class Trainer
         Optimizer = optimizer ?? new Adam(model.Parameters.Count, options.LearningRate, epsilon: options.AdamEpsilon);
         Optimizer.Threads = options.Threads;
         FusedUpdate = options.FusedUpdate;
+        int threads = options.Threads > 0 ? options.Threads : Environment.ProcessorCount;
+        ThreadChoice = options.AdaptThreads && threads > 1 ? new ThreadChooser(threads) : null;
         _batchesPerEpoch = BatchesPerEpoch(trainCount);
         if (resume == null)
         {
@@ -75,6 +77,11 @@ public sealed class Trainer
     /// <summary>Adam inside the backward pass (from <see cref="TrainOptions.FusedUpdate"/>); may be switched between
     /// steps, as both orders give the same bits (a benchmark alternates them in one run).</summary>
     public bool FusedUpdate { get; set; }
+
+    /// <summary>When set, chooses every few thousand steps between all threads and one by timing both (the
+    /// default, from <see cref="TrainOptions.AdaptThreads"/>); null: always <see cref="TrainOptions.Threads"/>. May be
+    /// switched between steps.</summary>
+    public ThreadChooser? ThreadChoice { get; set; }
 
     private StepProfile? _profile;
 
@@ -113,7 +120,10 @@ public sealed class Trainer
             }
             int start = State.BatchInEpoch * Options.BatchSize;
             int size = Math.Min(Options.BatchSize, train.Count - start);
+            long began = Stopwatch.GetTimestamp();
             Step(train, _order.AsSpan(start, size), epoch);
+            // A short last batch would not compare with the others.
+            if (size == Options.BatchSize) ThreadChoice?.Record(Stopwatch.GetTimestamp() - began);
             State.BatchInEpoch++;
 
             if (progress != null && (State.BatchInEpoch % progressEvery == 0 || State.BatchInEpoch == batches))
@@ -164,13 +174,15 @@ public sealed class Trainer
     {
         int b = indices.Length;
         var (x, eps) = (_batch.X, _batch.Eps);
+        int threads = ThreadChoice?.Next ?? Options.Threads;
+        (_tape.Threads, Optimizer.Threads) = (threads, threads);
         long clock = _profile == null ? 0 : Stopwatch.GetTimestamp();
         x.Reshape(b, Model.Config.Input, requiresGrad: false);
         eps.Reshape(b * Options.Objective.SamplesPerImage, Model.Latent, requiresGrad: false);
-        train.FillBatch(indices, x.Data, use: (ulong)Optimizer.Step, Options.Threads);   // use: keys binarisation
+        train.FillBatch(indices, x.Data, use: (ulong)Optimizer.Step, threads);   // use: keys binarisation
         for (int i = 0; i < b; i++) _batch.LabelBuffer[i] = train.Labels[indices[i]];
         Lap(StepPhase.Batch, ref clock);
-        if (Model.IsVariational) _noise.FillGaussian(eps.Data, Options.Threads);   // ε ~ N(0, I), the step's one draw
+        if (Model.IsVariational) _noise.FillGaussian(eps.Data, threads);   // ε ~ N(0, I), the step's one draw
         Lap(StepPhase.Noise, ref clock);
 
         _tape.Reset();

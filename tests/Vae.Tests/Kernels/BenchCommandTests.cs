@@ -35,7 +35,16 @@ public class BenchCommandTests
         rows = claim.Out.Trim().Split('\n').Where(l => l.StartsWith("vae,")).ToArray();
         Assert.That(rows.Select(l => l.Split(',')[^1]), Is.EqualTo(new[] { "claim on", "claim off" }));
         Assert.That(Gemm.ClaimTiles, Is.True, "the default is back after the run");
-        foreach (var pair in new[] { ("--update", "--split-k"), ("--split-k", "--claim"), ("--update", "--claim") })
+        // --adapt both: 20 steps a repetition, so the chooser (one chooser for the run) finishes its first probe.
+        var adapt = CliRun.Run("bench", "train", "--steps", "20", "--warmup", "1", "--repeats", "2", "--threads", "2",
+            "--batch-size", "20", "--hidden", "32", "--latent", "4", "--adapt", "both");
+        Assert.That(adapt.Code, Is.Zero, adapt.ToString());
+        rows = adapt.Out.Trim().Split('\n').Where(l => l.StartsWith("vae,")).ToArray();
+        Assert.That(rows.Select(l => l.Split(',')[^1]), Is.EqualTo(new[] { "adapt on", "adapt off" }));
+        Assert.That(adapt.Out,
+            Does.Match(@"thread choice: \d+% of the steps \(warm-up included\) on one thread; [01] of 1 "));
+        foreach (var pair in new[] { ("--update", "--split-k"), ("--split-k", "--claim"), ("--update", "--claim"),
+            ("--claim", "--adapt") })
         {
             var both = CliRun.Run("bench", "train", pair.Item1, "both", pair.Item2, "both");
             Assert.That(both.Code, Is.Not.Zero, pair.ToString());

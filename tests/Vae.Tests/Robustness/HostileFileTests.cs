@@ -359,6 +359,36 @@ public class HostileFileTests
                 $"--data {TestPaths.Slice} --threads 2"));
     }
 
+    [Test]
+    public void TheContinueHintKeepsFixedThreadsAndItResumes()
+    {
+        using var temp = new TempDir();
+        int steps = 0;
+        string run = temp.File("run");
+        var r = CliRun.Capture(() => new TrainCommand { StopWhen = () => ++steps > 2 }.Run(
+            CliRun.Tiny(run, "--epochs", "2", "--fixed-threads")[1..]));
+        Assert.That(r.Code, Is.EqualTo(ExitCodes.Interrupted), r.ToString());
+        Assert.That(r.Out, Does.Not.Contain("or one, when"), "a fixed run does not announce the choice");
+        string hint = r.Out.Split('\n').Single(l => l.StartsWith("continue with:", StringComparison.Ordinal)).Trim();
+        Assert.That(hint, Does.EndWith("--threads 2 --fixed-threads"));
+        var resumed = CliRun.Run("train", "--out", run, "--resume", "--epochs", "2", "--data", TestPaths.Slice,
+            "--threads", "2", "--fixed-threads");
+        Assert.That(resumed.Code, Is.EqualTo(ExitCodes.Ok), resumed.ToString());
+        Assert.That(resumed.Out, Does.Not.Contain("timings found it faster"));
+    }
+
+    [Test]
+    public void AnAdaptiveRunSaysHowOftenOneThreadWasFaster()
+    {
+        // 6 steps an epoch: the chooser's first probe (32 steps) ends in epoch 6.
+        using var temp = new TempDir();
+        var r = CliRun.Run(CliRun.Tiny(temp.File("run"), "--epochs", "6"));
+        Assert.That(r.Code, Is.EqualTo(ExitCodes.Ok), r.ToString());
+        Assert.That(r.Out, Does.Contain("2 threads (or one, when its steps time faster)"), r.ToString());
+        Assert.That(r.Out, Does.Match(@"threads: \d+% of this session's steps ran on one thread \([01] of 1 timings"),
+            r.ToString());
+    }
+
     // ---- 5. resuming a --resample-latent run on data of another size ----
 
     [Test]
