@@ -18,29 +18,23 @@ public static class CoreRoundTrip
 {
     /// <summary>
     /// The mean round trip in nanoseconds over <paramref name="roundTrips"/> passes, or null on a single core or when
-    /// the other thread did not answer within <paramref name="timeout"/> (both threads placed on one core).
+    /// the other thread did not answer within <paramref name="timeout"/> (both threads placed on one core, or a busy
+    /// machine). The clock is read only while a pass waits, so a run whose passes all answer at once is not cut short.
     /// </summary>
     public static double? Nanoseconds(int roundTrips = 50_000, TimeSpan? timeout = null)
     {
         ArgumentOutOfRangeException.ThrowIfLessThan(roundTrips, 1);
+        var wait = timeout ?? TimeSpan.FromSeconds(2);
+        ArgumentOutOfRangeException.ThrowIfLessThanOrEqual(wait, TimeSpan.Zero, nameof(timeout));
         if (Environment.ProcessorCount < 2) return null;
-        long limit = Stopwatch.GetTimestamp() + (long)((timeout ?? TimeSpan.FromSeconds(2)).TotalSeconds
-            * Stopwatch.Frequency);
-        // The counter alone in its 64-byte line (and the lines either side), so only the hand-over is measured.
-        var line = new long[24];
-        const int At = 8;
+        // Capped so that a huge timeout cannot overflow into a limit already past.
+        long limit = Stopwatch.GetTimestamp()
+            + (long)Math.Min(wait.TotalSeconds * Stopwatch.Frequency, long.MaxValue / 4);
+        // The counter alone in its 64-byte line (and the lines either side), so only the hand-over is measured; the
+        // stop flag in a line of its own, which the other thread only reads until the end.
+        var line = new long[Length];
         bool gaveUp = false;
-        var echo = new Thread(() =>
-        {
-            // Odd values are ours to answer with the next even one; -1 means stop.
-            for (long expect = 1; ; expect += 2)
-            {
-                long seen;
-                while ((seen = Volatile.Read(ref line[At])) != expect)
-                    if (seen < 0) return;
-                Volatile.Write(ref line[At], expect + 1);
-            }
-        }) { IsBackground = true, Name = "Vae core round trip" };
+        var echo = new Thread(() => Echo(line)) { IsBackground = true, Name = "Vae core round trip" };
         echo.Start();
         // The first passes wait for the thread to start and warm up; only the rest are timed.
         int warmUp = Math.Min(1000, roundTrips);
@@ -54,8 +48,27 @@ public static class CoreRoundTrip
                 if ((spins & 1023) == 1023 && Stopwatch.GetTimestamp() > limit) { gaveUp = true; break; }
         }
         long end = Stopwatch.GetTimestamp();
-        Volatile.Write(ref line[At], -1);
+        Volatile.Write(ref line[Stop], 1);
         echo.Join();
         return gaveUp ? null : (end - start) * 1e9 / Stopwatch.Frequency / roundTrips;
+    }
+
+    /// <summary>Where in <see cref="Echo"/>'s array the counter and the stop flag are, 128 bytes apart.</summary>
+    internal const int At = 8, Stop = 24, Length = 40;
+
+    /// <summary>
+    /// The other thread: answers each odd count with the next even one until the stop flag is set. The stop is not
+    /// written over the counter: a caller that gives up on a pass the echo has just seen would have its stop
+    /// overwritten by the answer, and the echo would then wait for the next pass for ever, spinning, while the caller
+    /// waited for it to end.
+    /// </summary>
+    internal static void Echo(long[] line)
+    {
+        for (long expect = 1; ; expect += 2)
+        {
+            while (Volatile.Read(ref line[At]) != expect)
+                if (Volatile.Read(ref line[Stop]) != 0) return;
+            Volatile.Write(ref line[At], expect + 1);
+        }
     }
 }
