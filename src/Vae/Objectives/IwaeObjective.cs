@@ -32,8 +32,9 @@ public sealed record IwaeObjective : IObjective
     public string Name => Averaged ? AveragedElboId : Id;
     public int SamplesPerImage => Samples;
 
-    /// <summary>Test-set evaluations report this bound too, so a run's curve is the quantity it optimises.</summary>
-    public IObjective EvaluationBound => this;
+    /// <summary>Test-set evaluations report this bound too, so a run's curve is the quantity it optimises. Explicit:
+    /// as a public property of the record, ToString printed it, i.e. itself, until the stack overflowed.</summary>
+    IObjective IObjective.EvaluationBound => this;
 
     public void Validate(VaeConfig model)
     {

@@ -6,6 +6,16 @@ namespace Vae.Tests.Objectives;
 
 public class IwaeObjectiveTests
 {
+    // The record printed its EvaluationBound, itself, without end: a stack overflow that killed the process (found
+    // when a test case named by TrainOptions carried an IWAE objective).
+    [Test]
+    public void PrintsWithoutPrintingItselfForEver()
+    {
+        var options = new Vae.Training.TrainOptions { Objective = new IwaeObjective { Samples = 5 } };
+        Assert.That(options.ToString(), Does.Contain("Samples = 5"));
+        Assert.That(((IObjective)new IwaeObjective()).EvaluationBound, Is.EqualTo(new IwaeObjective()));
+    }
+
     // A small tanh VAE (20 pixels keep the loss near 10 nats, where float32 central differences are accurate).
     private static (VaeModel Model, Tensor X) Small(ulong seed, int batch = 3)
     {
