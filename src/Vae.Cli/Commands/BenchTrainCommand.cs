@@ -103,7 +103,10 @@ public sealed class BenchTrainCommand : ICommand
         };
         var trainer = new Trainer(model, options, train.Count);
         // One chooser for the whole run, so that its choice carries over from one repetition to the next.
-        var chooser = trainer.ThreadChoice;
+        // Its first probe right after the warm-up (in vae train: after ThreadChooser.FirstProbe steps).
+        var chooser = trainer.ThreadChoice is null ? null
+            : new ThreadChooser(threads == 0 ? Environment.ProcessorCount : threads,
+                Math.Min(warmup, ThreadChooser.RunSteps));
         bool adapting = adapt != "off";
         trainer.ThreadChoice = adapting ? chooser : null;
         // The warm-up runs as the timed steps do.

@@ -380,9 +380,10 @@ public class HostileFileTests
     [Test]
     public void AnAdaptiveRunSaysHowOftenOneThreadWasFaster()
     {
-        // 6 steps an epoch: the chooser's first probe (32 steps) ends in epoch 6.
+        // 300 steps an epoch at batch 1: the chooser's first probe (after 1,000 steps, 32 long) ends in epoch 4.
         using var temp = new TempDir();
-        var r = CliRun.Run(CliRun.Tiny(temp.File("run"), "--epochs", "6"));
+        var r = CliRun.Run("train", "--data", TestPaths.Slice, "--out", temp.File("run"), "--hidden", "16",
+            "--latent", "3", "--batch-size", "1", "--threads", "2", "--epochs", "4");
         Assert.That(r.Code, Is.EqualTo(ExitCodes.Ok), r.ToString());
         Assert.That(r.Out, Does.Contain("2 threads (or one, when its steps time faster)"), r.ToString());
         Assert.That(r.Out, Does.Match(@"threads: \d+% of this session's steps ran on one thread \([01] of 1 timings"),

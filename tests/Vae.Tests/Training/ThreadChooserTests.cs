@@ -23,12 +23,13 @@ public class ThreadChooserTests
         return asked;
     }
 
-    private const int Probe = 4 * ThreadChooser.BlockSteps;
+    private const int BlockSteps = ThreadChooser.BlockSteps;
+    private const int Probe = 4 * BlockSteps;
 
     [Test]
     public void KeepsOneThreadWhenItsStepsAreFaster()
     {
-        var chooser = new ThreadChooser(2);
+        var chooser = new ThreadChooser(2, firstProbe: 0);
         var asked = Drive(chooser, Probe + ThreadChooser.RunSteps, allTicks: 1000, oneTicks: 900, all: 2);
         // The probe: all · one · one · all, a block each.
         Assert.That(asked.Take(Probe), Is.EqualTo(
@@ -47,7 +48,7 @@ public class ThreadChooserTests
     [TestCase(1000, 1500)]
     public void KeepsAllThreadsUnlessOneIsClearlyFaster(long allTicks, long oneTicks)
     {
-        var chooser = new ThreadChooser(2);
+        var chooser = new ThreadChooser(2, firstProbe: 0);
         var asked = Drive(chooser, Probe + 100, allTicks, oneTicks, all: 2);
         Assert.That(asked.Skip(Probe), Is.All.EqualTo(2));
         Assert.That(chooser.ProbesChoosingOne, Is.Zero);
@@ -57,7 +58,7 @@ public class ThreadChooserTests
     public void TheFirstStepOfABlockIsNotCounted()
     {
         // One thread is faster in every step but the first of each of its blocks, which pays for moving the data.
-        var chooser = new ThreadChooser(2);
+        var chooser = new ThreadChooser(2, firstProbe: 0);
         for (int i = 0; i < Probe; i++)
         {
             bool first = i % ThreadChooser.BlockSteps == 0;
@@ -67,9 +68,31 @@ public class ThreadChooserTests
     }
 
     [Test]
+    public void OneSlowStepDoesNotSwayIt()
+    {
+        // One thread is faster in every timed step but one, which took a thousand times as long (an interrupt).
+        var chooser = new ThreadChooser(2, firstProbe: 0);
+        for (int i = 0; i < Probe; i++)
+            chooser.Record(chooser.Next == 2 ? 1000 : i == 10 ? 1_000_000 : 900);
+        Assert.That(chooser.Next, Is.EqualTo(1));
+    }
+
+    [Test]
+    public void TheFirstProbeWaitsForTheWarmUp()
+    {
+        var chooser = new ThreadChooser(2);
+        var asked = Drive(chooser, ThreadChooser.FirstProbe + Probe + 5, allTicks: 1000, oneTicks: 500, all: 2);
+        Assert.That(asked.Take(ThreadChooser.FirstProbe), Is.All.EqualTo(2));
+        Assert.That(asked.Skip(ThreadChooser.FirstProbe + BlockSteps).Take(1), Is.EqualTo(new[] { 1 }),
+            "the probe's second block");
+        Assert.That(asked.Skip(ThreadChooser.FirstProbe + Probe), Is.All.EqualTo(1));
+        Assert.Throws<ArgumentOutOfRangeException>(() => new ThreadChooser(2, ThreadChooser.RunSteps + 1));
+    }
+
+    [Test]
     public void OneThreadNeverProbes()
     {
-        var chooser = new ThreadChooser(1);
+        var chooser = new ThreadChooser(1, firstProbe: 0);
         var asked = Drive(chooser, 100, allTicks: 1000, oneTicks: 1000, all: 1);
         Assert.That(asked, Is.All.EqualTo(1));
         Assert.That(chooser.Probes, Is.Zero);
@@ -84,6 +107,7 @@ public class ThreadChooserTests
         var model = new VaeModel(new VaeConfig { Hidden = [200, 200], Latent = 50, Activation = Activation.Tanh });
         var options = new TrainOptions { BatchSize = 20, Threads = threads, Seed = 4, AdaptThreads = adapt };
         var trainer = new Trainer(model, options, train.Count);
+        if (adapt) trainer.ThreadChoice = new ThreadChooser(threads, firstProbe: 0);   // 45 steps: probe at once
         for (int e = 0; e < 3; e++) trainer.RunEpoch(train);
         return (model.Parameters.Values.ToArray(), trainer.Optimizer.M.ToArray(), trainer.Optimizer.V.ToArray(),
             trainer.ThreadChoice);
