@@ -33,8 +33,9 @@ public sealed class TrainCommand : ICommand
                 + "with --schedule burda, fresh or resumed, 3,280 unless given)")
             .Threads()
             .Flag("fixed-threads", "run every step on --threads; by default, with more than one, the steps are timed "
-                + $"on them and on one thread every {ThreadChooser.RunSteps.ToString("N0", CultureInfo.InvariantCulture)} "
-                + "steps and the faster is kept (the same "
+                + "on them and on one thread every "
+                + ThreadChooser.RunSteps.ToString("N0", CultureInfo.InvariantCulture)
+                + " steps and the faster is kept (the same "
                 + "bits either way: two cores that exchange data slowly can make one thread faster at small batches)")
             .ModelOptions()
             .ObjectiveOptions()
