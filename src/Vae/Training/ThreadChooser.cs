@@ -10,10 +10,10 @@ namespace Vae.Training;
 /// change with the choice: every kernel gives the same bits on any thread count.
 /// </summary>
 /// <remarks>
-/// Why: at the paper's batch of 20 a step hands data between the two cores a few thousand times, and what a hand-over
-/// costs is the host's choice. On a 2-vCPU KVM guest (AMD EPYC, Zen 5, AVX-512) the host moved the two vCPUs between
-/// cores that share an L3 (a cache line's round trip ~100 ns; 2 threads 73–81 k images/s) and cores that do not
-/// (~400 ns; 2 threads 47 k images/s, one thread 51–53 k), several times within the hour (docs/benchmarks.md).
+/// Why: at the paper's batch of 20 a step hands several thousand cache lines between the two cores, and what a
+/// hand-over costs is the host's choice. On a 2-vCPU KVM guest (AMD EPYC, Zen 5, AVX-512) the host moved the two vCPUs
+/// between cores that share an L3 (a cache line's round trip ~80–100 ns; 2 threads 77–81 k images/s at k = 1) and
+/// cores that do not (~400 ns; 2 threads 47–49 k, one thread 52–53 k), several times an hour (docs/benchmarks.md).
 /// </remarks>
 public sealed class ThreadChooser
 {
