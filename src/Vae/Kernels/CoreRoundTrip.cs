@@ -11,8 +11,8 @@ namespace Vae.Kernels;
 /// Measured on a 2-vCPU KVM guest (AMD EPYC, Zen 5, 2026-11-28): about 100 ns while the host ran the two vCPUs on
 /// cores that share an L3, about 400 ns while it ran them on cores that do not, switching between the two within
 /// minutes, even inside one process. The 2-thread training step of the paper's model ran 77–81 k images/s in the
-/// first case and 47–49 k in the second (medians; docs/benchmarks.md). Benchmarks print this figure beside theirs so that the
-/// two cases are not mistaken for a change in the code.
+/// first case and 47–49 k in the second (medians; docs/benchmarks.md). Benchmarks print this figure beside theirs so
+/// that the two cases are not mistaken for a change in the code.
 /// </remarks>
 public static class CoreRoundTrip
 {
