@@ -183,7 +183,8 @@ public sealed class BenchTrainCommand : ICommand
     }
 
     private static string Nanos(double? ns) =>
-        ns is { } v ? string.Create(CultureInfo.InvariantCulture, $"{v:F0} ns") : "not measured (the other thread did not answer in time)";
+        ns is { } v ? string.Create(CultureInfo.InvariantCulture, $"{v:F0} ns")
+            : "not measured (the other thread did not answer in time)";
 
     /// <summary>Microseconds per step by phase, then by op (largest first), with their shares of the step.</summary>
     private static void PrintProfile(StepProfile profile)
