@@ -33,11 +33,22 @@ public class AllocationTests
         }
 
         float first = Step(); Step(); Step(); // warm-up: tensors, kernels' buffers, JIT
-        long before = GC.GetAllocatedBytesForCurrentThread();
+        // Which thread packs which part of a product depends on timing (tiles are claimed), so a thread can meet a
+        // per-thread buffer or thread-static for the first time after the warm-up: once, on a machine whose cores
+        // stall (seen once in a full run of the suite, 5,872 bytes). Steady state means the next 10 steps then
+        // allocate nothing; an allocation in every step still fails.
         float last = 0;
-        for (int i = 0; i < 10; i++) last = Step();
-        long allocated = GC.GetAllocatedBytesForCurrentThread() - before;
-        Assert.That(allocated, Is.Zero, "bytes allocated by 10 steady-state steps");
+        long allocated = 0, firstWindow = 0;
+        for (int window = 0; window < 2; window++)
+        {
+            long before = GC.GetAllocatedBytesForCurrentThread();
+            for (int i = 0; i < 10; i++) last = Step();
+            allocated = GC.GetAllocatedBytesForCurrentThread() - before;
+            if (window == 0) firstWindow = allocated;
+            if (allocated == 0) break;
+        }
+        Assert.That(allocated, Is.Zero,
+            $"bytes allocated by 10 steady-state steps (the 10 before: {firstWindow})");
         Assert.That(last, Is.LessThan(first), "the loss should fall while we measure");
     }
 }
