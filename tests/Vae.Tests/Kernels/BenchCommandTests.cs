@@ -23,24 +23,22 @@ public class BenchCommandTests
     [Test]
     public void BenchTrainAlternatesOneSwitchAtATimeAndRestoresIt()
     {
-        var r = CliRun.Run("bench", "train", "--steps", "2", "--warmup", "1", "--repeats", "2", "--threads", "2",
-            "--batch-size", "20", "--hidden", "32", "--latent", "4", "--split-k", "both");
-        Assert.That(r.Code, Is.Zero, r.ToString());
-        var rows = r.Out.Trim().Split('\n').Where(l => l.StartsWith("vae,")).ToArray();
-        Assert.That(rows.Select(l => l.Split(',')[^1]), Is.EqualTo(new[] { "split-k on", "split-k off" }));
+        // Each "both" option alone: its two variants, in order, and the default back afterwards. --adapt runs 20 steps
+        // a repetition, so the chooser (one for the run) finishes its first probe.
+        CliResult Both(string option, string steps, string on, string off)
+        {
+            var r = CliRun.Run("bench", "train", "--steps", steps, "--warmup", "1", "--repeats", "2", "--threads", "2",
+                "--batch-size", "20", "--hidden", "32", "--latent", "4", option, "both");
+            Assert.That(r.Code, Is.Zero, r.ToString());
+            var rows = r.Out.Trim().Split('\n').Where(l => l.StartsWith("vae,")).ToArray();
+            Assert.That(rows.Select(l => l.Split(',')[^1]), Is.EqualTo(new[] { on, off }), option);
+            return r;
+        }
+        Both("--split-k", "2", "split-k on", "split-k off");
         Assert.That(Gemm.SplitFewRowsByK, Is.True, "the default is back after the run");
-        var claim = CliRun.Run("bench", "train", "--steps", "2", "--warmup", "1", "--repeats", "2", "--threads", "2",
-            "--batch-size", "20", "--hidden", "32", "--latent", "4", "--claim", "both");
-        Assert.That(claim.Code, Is.Zero, claim.ToString());
-        rows = claim.Out.Trim().Split('\n').Where(l => l.StartsWith("vae,")).ToArray();
-        Assert.That(rows.Select(l => l.Split(',')[^1]), Is.EqualTo(new[] { "claim on", "claim off" }));
+        Both("--claim", "2", "claim on", "claim off");
         Assert.That(Gemm.ClaimTiles, Is.True, "the default is back after the run");
-        // --adapt both: 20 steps a repetition, so the chooser (one chooser for the run) finishes its first probe.
-        var adapt = CliRun.Run("bench", "train", "--steps", "20", "--warmup", "1", "--repeats", "2", "--threads", "2",
-            "--batch-size", "20", "--hidden", "32", "--latent", "4", "--adapt", "both");
-        Assert.That(adapt.Code, Is.Zero, adapt.ToString());
-        rows = adapt.Out.Trim().Split('\n').Where(l => l.StartsWith("vae,")).ToArray();
-        Assert.That(rows.Select(l => l.Split(',')[^1]), Is.EqualTo(new[] { "adapt on", "adapt off" }));
+        var adapt = Both("--adapt", "20", "adapt on", "adapt off");
         Assert.That(adapt.Out,
             Does.Match(@"thread choice: \d+% of the steps \(warm-up included\) on one thread; [01] of 1 "));
         foreach (var pair in new[] { ("--update", "--split-k"), ("--split-k", "--claim"), ("--update", "--claim"),
